@@ -1,0 +1,81 @@
+"""The public Python API; the CLI is a thin layer over these functions."""
+from __future__ import annotations
+
+from os import PathLike
+from pathlib import Path
+from typing import Any, Mapping, Union
+
+from .errors import SpecError
+from .graph import build_graph
+from .infer import CheckedSpec, infer_shapes, make_ops
+from .schema import Spec, validate
+from .source import Source, apply_overrides, from_mapping, read_file
+
+SpecSource = Union[str, PathLike, Mapping, Source, CheckedSpec]
+
+
+def load_spec(source: SpecSource, *, overrides: Mapping[str, Any] | list[str] | None = None
+              ) -> Source:
+    """Read a spec from a path, a mapping or an already loaded Source.
+
+    Raises OSError when a file cannot be read and SpecError for invalid YAML.
+    """
+    if isinstance(source, CheckedSpec):
+        source = source.source
+    if isinstance(source, Source):
+        loaded = Source(source.file, _copy(source.data), dict(source.positions),
+                        dict(source.key_positions), source.base_dir)
+    elif isinstance(source, Mapping):
+        loaded = from_mapping(source)
+    elif isinstance(source, (str, PathLike)):
+        loaded = read_file(Path(source))
+    else:
+        raise TypeError(f"a spec source is a path, a mapping or a Source; received "
+                        f"{type(source).__name__}")
+    apply_overrides(loaded, overrides)
+    return loaded
+
+
+def check_spec(source: SpecSource, *, overrides: Mapping[str, Any] | list[str] | None = None
+               ) -> CheckedSpec:
+    """Every static check, all problems at once. Never imports TensorFlow.
+
+    Returns a CheckedSpec with inferred shapes and parameter counts (warnings attached),
+    or raises SpecError carrying every diagnostic.
+    """
+    if isinstance(source, CheckedSpec) and not overrides:
+        return source
+    loaded = load_spec(source, overrides=overrides)
+    out = loaded.collector()
+    spec, broken = validate(loaded.data, out)
+    if spec is None:
+        out.raise_if_errors()
+    graph = build_graph(spec, broken, out)
+    if out.has_errors:  # shapes need a sound graph
+        out.raise_if_errors()
+    ops = make_ops(spec)
+    order, shapes, params = infer_shapes(spec, graph, ops, out)
+    out.raise_if_errors()
+    return CheckedSpec(spec, loaded, graph, ops, order, shapes, params, out.diagnostics)
+
+
+def compile_spec(source: SpecSource, *, overrides: Mapping[str, Any] | list[str] | None = None,
+                 load_weights: bool = True):
+    """Check the spec, then build the Keras functional model (compiled when heads have
+    losses). Imports Keras; raises SpecError for spec problems, BuildError when Keras
+    cannot build a valid spec (weights that cannot be loaded, ...)."""
+    checked = check_spec(source, overrides=overrides)
+    from .emit import build_model
+
+    return build_model(checked, load_weights=load_weights)
+
+
+def _copy(data):
+    if isinstance(data, dict):
+        return {k: _copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_copy(v) for v in data]
+    return data
+
+
+__all__ = ["CheckedSpec", "Spec", "SpecError", "check_spec", "compile_spec", "load_spec"]

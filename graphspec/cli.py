@@ -1,0 +1,215 @@
+"""The `graphspec` command: a thin layer over the Python API (argument parsing, printing).
+
+Exit codes: 0 success; 1 a spec is invalid; 2 usage or I/O error. Never a traceback for a
+user mistake.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from . import __version__
+from .api import check_spec, compile_spec
+from .errors import BuildError, SpecError
+from .ops.core import format_shape
+from .schema import json_schema
+
+OK, INVALID, TROUBLE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A problem with the command line or the files it names (exit 2)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        print(f"graphspec: error: {exc}", file=sys.stderr)
+        return TROUBLE
+    except KeyboardInterrupt:
+        print("graphspec: interrupted", file=sys.stderr)
+        return 130
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="graphspec",
+        description="Declarative multi-input, multi-output Keras models from YAML specs.")
+    parser.add_argument("--version", action="version", version=f"graphspec {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check", help="check specs without TensorFlow; report every problem",
+        description="Check specs statically (no TensorFlow import) and report every problem "
+                    "as file:line:col.")
+    check.add_argument("specs", nargs="+", metavar="SPEC")
+    check.add_argument("--format", choices=["text", "json"], default="text",
+                       help="text (default) or json diagnostics on stdout")
+    check.set_defaults(run=run_check)
+
+    summary = commands.add_parser(
+        "summary", help="static table of shapes and parameters (no TensorFlow)",
+        description="Print each input and node with its output shape and parameter counts, "
+                    "inferred statically, and the totals.")
+    summary.add_argument("spec", metavar="SPEC")
+    summary.add_argument("--format", choices=["text", "json"], default="text")
+    add_set_option(summary)
+    summary.set_defaults(run=run_summary)
+
+    build = commands.add_parser(
+        "build", help="build (and compile) the Keras model and save it as .keras",
+        description="Build the Keras functional model, compile it as the heads say, print "
+                    "Keras' summary and write the .keras file atomically.")
+    build.add_argument("spec", metavar="SPEC")
+    build.add_argument("-o", "--output", metavar="OUT.keras",
+                       help="where to write the model (default: NAME.keras, NAME from the spec)")
+    add_set_option(build)
+    build.add_argument("--no-weights", dest="load_weights", action="store_false",
+                       help="build backbones with random weights (nothing is downloaded)")
+    build.set_defaults(run=run_build)
+
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of the spec format",
+        description="Print the JSON Schema of the spec format (for editors such as "
+                    "yaml-language-server).")
+    schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    schema.set_defaults(run=run_schema)
+    return parser
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="PATH=VALUE",
+                        help="override a field by dotted path, VALUE read as YAML "
+                             "(e.g. nodes.resnet.weights=null); repeatable")
+
+
+def load_checked(path: str, overrides: list[str] | None = None):
+    """check_spec, with I/O and override problems turned into usage errors."""
+    try:
+        return check_spec(path, overrides=overrides)
+    except OSError as exc:
+        raise UsageError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def print_diagnostics(diagnostics) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format(), file=sys.stderr)
+
+
+def run_check(args) -> int:
+    status = OK
+    report = []
+    for path in args.specs:
+        try:
+            checked = load_checked(path)
+        except SpecError as exc:
+            status = max(status, INVALID)
+            report.append({"file": path, "valid": False,
+                           "diagnostics": [d.to_dict() for d in exc.diagnostics]})
+            if args.format == "text":
+                print_diagnostics(exc.diagnostics)
+            continue
+        except UsageError as exc:
+            status = TROUBLE
+            print(f"graphspec: error: {exc}", file=sys.stderr)
+            continue
+        report.append({"file": path, "valid": True,
+                       "diagnostics": [d.to_dict() for d in checked.warnings],
+                       "total_params": checked.total_params,
+                       "trainable_params": checked.trainable_params})
+        if args.format == "text":
+            print_diagnostics(checked.warnings)
+            print(f"{path}: ok: {len(checked.spec.nodes)} nodes, "
+                  f"{checked.total_params:,} parameters "
+                  f"({checked.trainable_params:,} trainable)")
+    if args.format == "json":
+        print(json.dumps(report, indent=2))
+    return status
+
+
+def run_summary(args) -> int:
+    try:
+        checked = load_checked(args.spec, args.overrides)
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics)
+        return INVALID
+    print_diagnostics(checked.warnings)
+    summary = checked.summary()
+    if args.format == "json":
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_summary(summary))
+    return OK
+
+
+def format_summary(summary: dict) -> str:
+    header = ("name", "type", "from", "output shape", "params", "trainable")
+    rows = [(r["name"], r["type"], ", ".join(r["from"]), format_shape(tuple(r["shape"])),
+             f"{r['params']:,}", f"{r['trainable_params']:,}") for r in summary["nodes"]]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    right = {4, 5}
+
+    def line(row):
+        return "  ".join(str(v).rjust(w) if i in right else str(v).ljust(w)
+                         for i, (v, w) in enumerate(zip(row, widths))).rstrip()
+
+    total, trainable = summary["total_params"], summary["trainable_params"]
+    rule = "-" * len(line(header))
+    return "\n".join([f"model: {summary['name']}", line(header), rule, *map(line, rows), rule,
+                      f"total params: {total:,}",
+                      f"trainable params: {trainable:,}",
+                      f"non-trainable params: {total - trainable:,}"])
+
+
+def run_build(args) -> int:
+    try:
+        checked = load_checked(args.spec, args.overrides)
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics)
+        return INVALID
+    print_diagnostics(checked.warnings)
+    output = args.output or f"{checked.name}.keras"
+    if not output.endswith(".keras"):
+        raise UsageError(f"the output file must end in .keras; received '{output}'")
+    try:
+        model = compile_spec(checked, load_weights=args.load_weights)
+    except BuildError as exc:
+        print(f"graphspec: error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
+        return TROUBLE
+    from .emit import save_model
+
+    model.summary()
+    try:
+        save_model(model, output)
+    except OSError as exc:
+        raise UsageError(f"cannot write '{output}': {exc.strerror or exc}") from None
+    print(f"wrote {output}")
+    return OK
+
+
+def run_schema(args) -> int:
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.output:
+        from .files import write_text_atomic
+
+        try:
+            write_text_atomic(args.output, text)
+        except OSError as exc:
+            raise UsageError(f"cannot write '{args.output}': {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text)
+    return OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
