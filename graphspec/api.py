@@ -50,10 +50,10 @@ def check_spec(source: SpecSource, *, overrides: Mapping[str, Any] | list[str] |
     spec, broken = validate(loaded.data, out)
     if spec is None:
         out.raise_if_errors()
-    graph = build_graph(spec, broken, out)
-    if out.has_errors:  # shapes need a sound graph
+    graph, acyclic, faulty = build_graph(spec, broken, out)
+    if not acyclic:  # shapes need an order; other problems still let them be inferred
         out.raise_if_errors()
-    ops = make_ops(spec)
+    ops = make_ops(spec, skip=faulty)
     order, shapes, params = infer_shapes(spec, graph, ops, out)
     out.raise_if_errors()
     return CheckedSpec(spec, loaded, graph, ops, order, shapes, params, out.diagnostics)

@@ -73,9 +73,7 @@ def _build(keras, checked: CheckedSpec, load_weights: bool):
         op = checked.ops.get(name)
         if op is None:
             continue
-        prepare = getattr(op, "prepare", None)
-        if prepare is not None:
-            prepare(base_dir=checked.source.base_dir, load_weights=load_weights)
+        op.prepare(base_dir=checked.source.base_dir, load_weights=load_weights)
         tensors[name] = op.to_keras(keras, [tensors[s] for s in checked.sources(name)])
     inputs = [tensors[name] for name in spec.inputs]
     outputs = [tensors[name] for name in spec.outputs]

@@ -98,8 +98,8 @@ class Collector:
     def error(self, path, message, code, hint=None, at_key=False) -> None:
         self.add(path, message, code, hint=hint, at_key=at_key)
 
-    def warning(self, path, message, code, hint=None) -> None:
-        self.add(path, message, code, hint=hint, severity="warning")
+    def warning(self, path, message, code, hint=None, at_key=False) -> None:
+        self.add(path, message, code, hint=hint, severity="warning", at_key=at_key)
 
     @property
     def has_errors(self) -> bool:

@@ -8,8 +8,12 @@ from .ops import REGISTRY
 from .schema import Spec, node_sources
 
 
-def build_graph(spec: Spec, broken: dict[str, list[str]], out: Collector) -> nx.DiGraph:
+def build_graph(spec: Spec, broken: dict[str, list[str]], out: Collector
+                ) -> tuple[nx.DiGraph, bool, set[str]]:
     """Edges run from each source to the node that takes it. Problems go to `out`.
+
+    Returns the graph, whether it is acyclic (so that shapes can be inferred), and the
+    nodes already found faulty, whose shapes cannot be inferred.
 
     `broken` holds nodes that failed validation (name -> sources as written): they stay
     in the graph so that references to them are not reported as unknown.
@@ -26,6 +30,7 @@ def build_graph(spec: Spec, broken: dict[str, list[str]], out: Collector) -> nx.
         graph.add_node(name, kind="broken")
 
     known = set(graph)
+    dangling = set()  # nodes taking input from unknown names: reported once, there
     sources_of = {n: node_sources(node) for n, node in spec.nodes.items()} | broken
     for name, sources in sources_of.items():
         single = name in spec.nodes and isinstance(spec.nodes[name].from_, str)
@@ -34,16 +39,18 @@ def build_graph(spec: Spec, broken: dict[str, list[str]], out: Collector) -> nx.
             if source in known:
                 graph.add_edge(source, name)
             else:
+                dangling.add(name)
                 out.error(path, f"node '{name}' takes input from unknown name '{source}'",
                           "unknown-name", hint=did_you_mean(source, known))
-    _check_arity(spec, out)
+    faulty = dangling | _check_arity(spec, out)
     in_cycles = _check_cycles(graph, out)
-    _check_reachable(spec, graph, in_cycles, out)
+    _check_reachable(spec, graph, in_cycles, dangling, out)
     _check_outputs(spec, graph, out)
-    return graph
+    return graph, not in_cycles, faulty | broken.keys()
 
 
-def _check_arity(spec: Spec, out: Collector) -> None:
+def _check_arity(spec: Spec, out: Collector) -> set[str]:
+    faulty = set()
     for name, node in spec.nodes.items():
         op = REGISTRY[node.type]
         count = len(node_sources(node))
@@ -54,6 +61,8 @@ def _check_arity(spec: Spec, out: Collector) -> None:
             out.error(("nodes", name, "from"), f"{node.type} node '{name}' takes {expected} "
                       f"input{'s' if op.max_inputs != 1 else ''}; received {count}",
                       "wrong-arity")
+            faulty.add(name)
+    return faulty
 
 
 def _check_cycles(graph: nx.DiGraph, out: Collector) -> set[str]:
@@ -72,10 +81,13 @@ def _check_cycles(graph: nx.DiGraph, out: Collector) -> set[str]:
     return members
 
 
-def _check_reachable(spec: Spec, graph: nx.DiGraph, in_cycles: set[str],
+def _check_reachable(spec: Spec, graph: nx.DiGraph, in_cycles: set[str], dangling: set[str],
                      out: Collector) -> None:
-    reached = set(spec.inputs)
-    for name in spec.inputs:
+    """Nodes no input leads to; not those in a cycle or fed by an unknown name, both
+    reported already."""
+    starts = set(spec.inputs) | dangling
+    reached = set(starts)
+    for name in starts:
         reached |= nx.descendants(graph, name)
     for name in spec.nodes:
         if name not in reached and name not in in_cycles:
@@ -86,7 +98,7 @@ def _check_reachable(spec: Spec, graph: nx.DiGraph, in_cycles: set[str],
 
 def _check_outputs(spec: Spec, graph: nx.DiGraph, out: Collector) -> None:
     for name in spec.outputs:
-        if name in spec.inputs:
+        if name in spec.inputs and name not in spec.nodes:
             out.error(("outputs", name), f"output '{name}' names an input; outputs name "
                                          "nodes", "unknown-output", at_key=True)
         elif name not in graph:

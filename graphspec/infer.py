@@ -57,9 +57,12 @@ class CheckedSpec:
                 "trainable_params": self.trainable_params}
 
 
-def make_ops(spec: Spec) -> dict[str, Op]:
+def make_ops(spec: Spec, skip: set[str] = frozenset()) -> dict[str, Op]:
+    """The op of each node but those in `skip` (already found faulty)."""
     ops = {}
     for name, node in spec.nodes.items():
+        if name in skip:
+            continue
         op_cls = REGISTRY[node.type]
         fields = node.model_dump(exclude={"type", "from_"})
         ops[name] = op_cls(name, op_cls.Args.model_validate(fields))

@@ -37,8 +37,8 @@ class InputSpec(_Strict):
     description: Optional[str] = None
 
 
-LossName = Annotated[str, known_name("loss", "unknown-loss", "LOSSES")]
-MetricName = Annotated[str, known_name("metric", "unknown-metric", "METRICS")]
+LossName = Annotated[str, known_name("loss", "unknown-loss", "LOSSES", "is_loss")]
+MetricName = Annotated[str, known_name("metric", "unknown-metric", "METRICS", "is_metric")]
 
 
 class Head(_Strict):
@@ -79,7 +79,8 @@ class OptimizerConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
-OptimizerName = Annotated[str, known_name("optimizer", "unknown-optimizer", "OPTIMIZERS")]
+OptimizerName = Annotated[str, known_name("optimizer", "unknown-optimizer", "OPTIMIZERS",
+                                            "is_optimizer")]
 
 
 class CompileSpec(_Strict):
@@ -156,6 +157,7 @@ def validate(data: dict, out: Collector) -> tuple[Optional[Spec], dict[str, list
     that later checks neither skip them nor call references to them unknown.
     """
     header = {k: v for k, v in data.items() if k != "nodes"}
+    _locate_listed_outputs(data.get("outputs"), out)
     raw_nodes = data.get("nodes") or {}
     spec = None
     try:
@@ -178,6 +180,15 @@ def validate(data: dict, out: Collector) -> tuple[Optional[Spec], dict[str, list
     if spec is None:
         return None, broken
     return spec.model_copy(update={"nodes": nodes}), broken
+
+
+def _locate_listed_outputs(outputs: Any, out: Collector) -> None:
+    """`outputs: [a, b]` becomes a mapping; its names keep the places of the list items."""
+    if isinstance(outputs, list):
+        for i, name in enumerate(outputs):
+            if isinstance(name, str) and ("outputs", i) in out.positions:
+                out.positions.setdefault(("outputs", name), out.positions[("outputs", i)])
+                out.key_positions.setdefault(("outputs", name), out.positions[("outputs", i)])
 
 
 def validate_node(name: str, raw: Any, out: Collector) -> Optional[BaseModel]:

@@ -62,6 +62,9 @@ class Op:
         self.name = name
         self.args = args
 
+    def prepare(self, *, base_dir, load_weights: bool) -> None:
+        """Called before `to_keras`: where the spec lives, whether to load weights files."""
+
     def infer(self, in_shapes: list[Shape]) -> Shape:
         """The output shape for these input shapes, or ShapeError."""
         raise NotImplementedError
@@ -83,16 +86,15 @@ class Op:
         return layer(inputs if self.max_inputs != 1 else inputs[0])
 
 
-def known_name(kind: str, code: str, table_name: str):
-    """A pydantic validator accepting only names in one of the static Keras tables."""
+def known_name(kind: str, code: str, table_name: str, accepts: str):
+    """A pydantic validator taking only names Keras accepts, from the static tables."""
 
     def check(value: str) -> str:
         from .. import names  # static tables, verified against Keras by tests
 
-        table = getattr(names, table_name)
-        if value in table:
+        if getattr(names, accepts)(value):
             return value
-        hint = did_you_mean(value, table)
+        hint = did_you_mean(value, getattr(names, table_name))
         raise PydanticCustomError(
             code, "unknown {kind} '{value}'{hint}",
             {"kind": kind, "value": value, "hint": f"; {hint}" if hint else ""})
@@ -100,7 +102,8 @@ def known_name(kind: str, code: str, table_name: str):
     return AfterValidator(check)
 
 
-ActivationName = Annotated[str, known_name("activation", "unknown-activation", "ACTIVATIONS")]
+ActivationName = Annotated[str, known_name("activation", "unknown-activation", "ACTIVATIONS",
+                                               "is_activation")]
 PositiveInt = Annotated[int, Field(gt=0)]
 
 

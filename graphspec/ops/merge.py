@@ -48,16 +48,28 @@ class Concatenate(Op):
 
 @register("Add")
 class Add(Op):
-    """Element-wise sum, broadcasting axes of length 1 as Keras does."""
+    """Element-wise sum. Keras checks shapes pairwise from the right, then gives
+    lower-rank inputs leading axes of length 1 and broadcasts; this does the same."""
 
     min_inputs = 2
     max_inputs = None
 
     def infer(self, in_shapes: list[Shape]) -> Shape:
-        out = (None,) + in_shapes[0]  # Keras aligns shapes with their batch axis
+        checked = in_shapes[0]
         for shape in in_shapes[1:]:
-            out = _broadcast(out, (None,) + shape, in_shapes)
-        return out[1:]
+            checked = _broadcast(checked, shape, in_shapes)
+        rank = max(len(s) for s in in_shapes)
+        padded = [(1,) * (rank - len(s)) + tuple(s) for s in in_shapes]
+        out = []
+        for dims in zip(*padded):
+            if None in dims:
+                out.append(None)
+                continue
+            sizes = set(dims) - {1}
+            if len(sizes) > 1:
+                raise _mismatch(in_shapes)
+            out.append(sizes.pop() if sizes else 1)
+        return tuple(out)
 
 
 def _broadcast(a: Shape, b: Shape, all_shapes: list[Shape]) -> Shape:
@@ -70,9 +82,12 @@ def _broadcast(a: Shape, b: Shape, all_shapes: list[Shape]) -> Shape:
         elif i == 1 or j == 1:
             out.append(j if i == 1 else i)
         elif i != j:
-            raise ShapeError("Add needs inputs of one shape (or axes of length 1 that "
-                             "broadcast); received "
-                             + ", ".join(format_shape(s) for s in all_shapes))
+            raise _mismatch(all_shapes)
         else:
             out.append(i)
     return tuple(out)
+
+
+def _mismatch(shapes: list[Shape]) -> ShapeError:
+    return ShapeError("Add needs inputs of one shape (or axes of length 1 that broadcast); "
+                      "received " + ", ".join(format_shape(s) for s in shapes))
