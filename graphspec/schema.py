@@ -144,9 +144,20 @@ def node_sources(node: BaseModel) -> list[str]:
 def json_schema() -> dict:
     """The JSON Schema of the spec format, for editors (yaml-language-server) and tools."""
     schema = Spec.model_json_schema(by_alias=True)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+    # Shorthands that `mode="before"` validators accept: a list of output names, and
+    # one metric name instead of a list.
+    outputs = schema["properties"]["outputs"]
+    schema["properties"]["outputs"] = {
+        "title": outputs.pop("title", "Outputs"),
+        "anyOf": [{"type": "array", "items": {"type": "string", "pattern": NAME_PATTERN},
+                   "minItems": 1, "uniqueItems": True}, outputs]}
+    metrics = schema["$defs"]["Head"]["properties"]["metrics"]
+    schema["$defs"]["Head"]["properties"]["metrics"] = {
+        "title": metrics.pop("title", "Metrics"), "default": metrics.pop("default", []),
+        "anyOf": [{"type": "string"}, metrics]}
+    return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": "https://graphspec.dev/schema/v1.json",
-            "title": "graphspec spec, format version 1", **schema}
+            "title": "graphspec spec, format version 1"}
 
 
 def validate(data: dict, out: Collector) -> tuple[Optional[Spec], dict[str, list[str]]]:
