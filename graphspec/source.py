@@ -115,9 +115,33 @@ class _Builder:
 
 
 class _Abort(Exception):
-    def __init__(self, path, message, code):
+    def __init__(self, path, message, code, position=None):
         super().__init__(message)
-        self.path, self.message, self.code = path, message, code
+        self.path, self.message, self.code, self.position = path, message, code, position
+
+
+def _expanded_size(node: yaml.Node, memo: dict, on_path: set, depth: int = 0) -> int:
+    """How many values the node becomes once aliases are expanded, counted without
+    expanding them (each composed node once), so an alias bomb is refused at once."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in on_path:
+        raise _Abort((), "a YAML alias refers to a node that contains it (a recursive "
+                         "structure)", "too-large", _pos(node))
+    if depth > MAX_DEPTH:
+        raise _Abort((), f"the spec is nested deeper than {MAX_DEPTH} levels", "too-large",
+                     _pos(node))
+    on_path.add(key)
+    children = []
+    if isinstance(node, yaml.SequenceNode):
+        children = node.value
+    elif isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    size = 1 + sum(_expanded_size(child, memo, on_path, depth + 1) for child in children)
+    on_path.discard(key)
+    memo[key] = size
+    return size
 
 
 def _pos(node: yaml.Node) -> tuple[int, int]:
@@ -152,9 +176,13 @@ def parse_text(text: str, file: str = "<string>", base_dir: Path | None = None) 
         out.raise_if_errors()
     root = nodes[0]
     try:
+        size = _expanded_size(root, {}, set())
+        if size > MAX_ITEMS:
+            raise _Abort((), f"the spec expands to {size:,} values, more than the limit of "
+                             f"{MAX_ITEMS:,} (YAML aliases nested too deeply?)", "too-large")
         source.data = _Builder(out).build(root, (), 0)
     except _Abort as exc:
-        out.error(exc.path, exc.message, exc.code)
+        out.add(exc.path, exc.message, exc.code, position=exc.position)
     if not out.has_errors and not isinstance(source.data, dict):
         kind = type(source.data).__name__ if source.data is not None else "empty"
         out.error((), f"a spec is a YAML mapping with keys graphspec, name, inputs, nodes "
