@@ -285,7 +285,7 @@ def _report(exc: ValidationError, prefix: tuple, out: Collector, allowed_at) -> 
             message = err["msg"]
             hint = None
             if "; did you mean" in message:
-                message, _, hint = message.partition("; ")
+                message, _, hint = message.rpartition("; ")
             out.error(path, message, kind, hint=hint)
         elif kind in _PLAIN_TYPES:
             out.error(path, f"Received an invalid value for `{field}`, expected "
