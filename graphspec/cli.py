@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
@@ -34,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("graphspec: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `graphspec ... | head`: the reader left, nothing to report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return OK
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -72,6 +77,36 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-weights", dest="load_weights", action="store_false",
                        help="build backbones with random weights (nothing is downloaded)")
     build.set_defaults(run=run_build)
+
+    diff = commands.add_parser(
+        "diff", help="what changed in the model between two specs (no TensorFlow)",
+        description="Compare two specs by name and report what changed in the model: "
+                    "nodes, inputs and heads added, removed, renamed or changed, and every "
+                    "shape and parameter count that moves as a consequence. Each side is a "
+                    "path, - (stdin) or REV:PATH read from git. Exit 0: no difference, 1: "
+                    "differences, 2: trouble (an invalid spec, a missing file).")
+    diff.add_argument("sides", nargs="*", metavar="OLD NEW",
+                      help="the two specs; with --git, the paths to look at (default: all)")
+    diff.add_argument("--git", metavar="BASE",
+                      help="diff every spec file that differs between git revision BASE and "
+                           "the working tree")
+    diff.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    diff.add_argument("--fail-on", choices=["any", "breaking"], default="any",
+                      help="exit 1 on any difference (default) or only on breaking ones")
+    diff.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                      help="colour the text format (auto: on a terminal only)")
+    diff.set_defaults(run=run_diff)
+
+    show = commands.add_parser(
+        "show", help="canonical one-line-per-node listing (a git textconv driver)",
+        description="Print a canonical listing of a spec, one line per input, node and "
+                    "head, blind to key order, style and comments. With --textconv an "
+                    "invalid spec prints its diagnostics and its text and exits 0, as git "
+                    "needs from a textconv driver.")
+    show.add_argument("spec", metavar="SPEC")
+    show.add_argument("--textconv", action="store_true",
+                      help="never fail: for use as git's diff.<driver>.textconv")
+    show.set_defaults(run=run_show)
 
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of the spec format",
@@ -208,6 +243,100 @@ def run_schema(args) -> int:
             raise UsageError(f"cannot write '{args.output}': {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
+    return OK
+
+
+def run_diff(args) -> int:
+    from .diff_git import changed_spec_files, diff_git_file
+    from .diff_render import render_json, render_markdown, render_text
+
+    colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    renderers = {"text": lambda d: render_text(d, colour), "markdown": render_markdown,
+                 "json": render_json}
+    if args.git is None:
+        if len(args.sides) != 2:
+            raise UsageError("diff takes two specs, OLD and NEW (or --git BASE [PATH...])")
+        try:
+            result = diff_sides(*args.sides)
+        except SpecError as exc:
+            print_diagnostics(exc.diagnostics)
+            return TROUBLE
+        print(renderers[args.format](result))
+        return _diff_status(result, args.fail_on)
+    try:
+        files = changed_spec_files(args.git, args.sides)
+    except OSError as exc:
+        raise UsageError(str(exc)) from None
+    status, reports = OK, []
+    for item in files:
+        try:
+            item = diff_git_file(item)
+        except SpecError as exc:
+            print_diagnostics(exc.diagnostics)
+            status = TROUBLE
+            continue
+        except OSError as exc:
+            print(f"graphspec: error: {exc}", file=sys.stderr)
+            status = TROUBLE
+            continue
+        reports.append(item)
+        if status != TROUBLE:
+            status = max(status, _diff_status(item.diff, args.fail_on) if item.diff else
+                         INVALID if args.fail_on == "any" or item.status == "deleted" else OK)
+    if reports or not files:
+        print(render_git_report(reports, args.format, renderers))
+    return status
+
+
+def diff_sides(old: str, new: str):
+    from .diff import diff_specs, read_side
+
+    try:
+        return diff_specs(read_side(old), read_side(new))
+    except OSError as exc:
+        raise UsageError(f"cannot read a side of the diff: {exc.strerror or exc}") from None
+
+
+def _diff_status(result, fail_on: str) -> int:
+    if fail_on == "breaking":
+        return INVALID if result.breaking else OK
+    return INVALID if result.has_changes else OK
+
+
+def render_git_report(reports, fmt: str, renderers) -> str:
+    if fmt == "json":
+        from .diff_render import to_json
+
+        return json.dumps([{"file": r.path, "old_file": r.old_path, "status": r.status,
+                            "diff": to_json(r.diff) if r.diff else None} for r in reports],
+                          indent=2)
+    if not reports:
+        return "no spec files changed"
+    parts = []
+    for report in reports:
+        if report.diff is not None:
+            parts.append(renderers[fmt](report.diff))
+        else:
+            line = f"{report.status} spec file {report.path}: {report.summary}"
+            parts.append(f"### {line}\n" if fmt == "markdown" else line)
+    return "\n\n".join(parts)
+
+
+def run_show(args) -> int:
+    from .show import render_listing
+
+    try:
+        checked = load_checked(args.spec)
+    except SpecError as exc:
+        if not args.textconv:
+            print_diagnostics(exc.diagnostics)
+            return INVALID
+        for diagnostic in exc.diagnostics:
+            print(f"# {diagnostic.format().splitlines()[0]}")
+        with open(args.spec, encoding="utf-8", errors="replace") as handle:
+            sys.stdout.write(handle.read())
+        return OK
+    sys.stdout.write(render_listing(checked))
     return OK
 
 

@@ -118,3 +118,12 @@ def test_age_gender_compiled_as_the_tutorial(keras, tmp_path):
     loaded = keras.models.load_model(tmp_path / "m.keras")
     assert loaded.get_compile_config()["loss_weights"] == {"age": 1, "gender": 99}
     assert loaded.count_params() == 126_875_522
+
+
+def test_age_gender_is_the_documented_example():
+    import re
+
+    reference = (SPECS.parent / "docs" / "spec-format.md").read_text()
+    example = re.search(r"```yaml\n(graphspec: 1.*?)```", reference, re.S).group(1)
+    shipped = (SPECS / "age_gender.yaml").read_text()
+    assert shipped.endswith(example)
