@@ -55,6 +55,9 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("specs", nargs="+", metavar="SPEC")
     check.add_argument("--format", choices=["text", "json"], default="text",
                        help="text (default) or json diagnostics on stdout")
+    check.add_argument("--only-specs", action="store_true",
+                       help="skip YAML files without a top-level `graphspec:` key (for "
+                            "pre-commit hooks that pass every YAML file)")
     check.set_defaults(run=run_check)
 
     summary = commands.add_parser(
@@ -143,6 +146,8 @@ def run_check(args) -> int:
     status = OK
     report = []
     for path in args.specs:
+        if args.only_specs and not is_spec_file(path):
+            continue
         try:
             checked = load_checked(path)
         except SpecError as exc:
@@ -168,6 +173,16 @@ def run_check(args) -> int:
     if args.format == "json":
         print(json.dumps(report, indent=2))
     return status
+
+
+def is_spec_file(path: str) -> bool:
+    from .diff_git import looks_like_spec
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return looks_like_spec(handle.read())
+    except OSError:
+        return True  # let check report why it cannot be read
 
 
 def run_summary(args) -> int:

@@ -63,9 +63,14 @@ def changed_spec_files(base: str, paths: list[str]) -> list[GitSpecFile]:
             continue
         item = GitSpecFile(path, old_path, status, top, base)
         texts = [_old_text(item), _new_text(item)]
-        if any(t is not None and _SPEC_KEY.search(t) for t in texts):
+        if any(t is not None and looks_like_spec(t) for t in texts):
             files.append(item)
     return sorted(files, key=lambda f: f.path)
+
+
+def looks_like_spec(text: str) -> bool:
+    """A YAML text with a top-level `graphspec:` key."""
+    return bool(_SPEC_KEY.search(text))
 
 
 def _old_text(item: GitSpecFile) -> str | None:

@@ -197,3 +197,21 @@ def test_schema_accepts_shipped_specs_and_refuses_broken_ones(capsys):
                  "invalid-value", "unsupported-version"):
         data = yaml.safe_load((BROKEN / f"{case}.yaml").read_text())
         assert list(validator.iter_errors(data)), case
+
+
+def test_check_only_specs_skips_other_yaml(capsys, tmp_path):
+    other = tmp_path / "ci.yaml"
+    other.write_text("jobs: {test: {run: pytest}}\n")
+    code, out, _ = run(capsys, "check", "--only-specs", other, SPECS / "multi_input.yaml")
+    assert code == 0 and "ci.yaml" not in out and "multi_input.yaml: ok" in out
+    code, _, err = run(capsys, "check", other)
+    assert code == 1 and "[missing-field]" in err
+
+
+def test_pre_commit_hook_definition():
+    import yaml
+
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "graphspec-check"
+    assert hook["entry"] == "graphspec check --only-specs"
+    assert hook["language"] == "python"
