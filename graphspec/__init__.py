@@ -1,13 +1,30 @@
 """graphspec: declarative multi-input, multi-output Keras models from YAML specs.
 
 Importing graphspec never imports TensorFlow; only `compile_spec` does, when called.
+The names below are loaded on first use, so that `import graphspec` itself is cheap.
 """
-from .api import check_spec, compile_spec, load_spec
-from .diff import SpecDiff, diff_specs
-from .errors import BuildError, Diagnostic, SpecError
-from .infer import CheckedSpec
-from .schema import Spec, json_schema
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
-__all__ = ["BuildError", "CheckedSpec", "Diagnostic", "Spec", "SpecDiff", "SpecError",
-           "check_spec", "compile_spec", "diff_specs", "json_schema", "load_spec"]
+
+_EXPORTS = {
+    "BuildError": "errors", "Diagnostic": "errors", "SpecError": "errors",
+    "CheckedSpec": "infer", "Spec": "schema", "json_schema": "schema",
+    "SpecDiff": "diff", "diff_specs": "diff",
+    "check_spec": "api", "compile_spec": "api", "load_spec": "api",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'graphspec' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

@@ -8,6 +8,7 @@ from typing import Any, Mapping, Union
 from .errors import SpecError
 from .graph import build_graph
 from .infer import CheckedSpec, infer_shapes, make_ops
+from .limits import check_model_size
 from .schema import Spec, validate
 from .source import Source, apply_overrides, from_mapping, read_file
 
@@ -60,11 +61,14 @@ def check_spec(source: SpecSource, *, overrides: Mapping[str, Any] | list[str] |
 
 
 def compile_spec(source: SpecSource, *, overrides: Mapping[str, Any] | list[str] | None = None,
-                 load_weights: bool = True):
+                 load_weights: bool = True, max_params: int | None = None):
     """Check the spec, then build the Keras functional model (compiled when heads have
-    losses). Imports Keras; raises SpecError for spec problems, BuildError when Keras
-    cannot build a valid spec (weights that cannot be loaded, ...)."""
+    losses). Imports Keras; raises SpecError for spec problems (a model over `max_params`
+    parameters, or whose weights would not fit in memory, is one, found before
+    TensorFlow is imported), BuildError when Keras cannot build a valid spec (weights
+    that cannot be loaded, ...)."""
     checked = check_spec(source, overrides=overrides)
+    check_model_size(checked, max_params)
     from .emit import build_model
 
     return build_model(checked, load_weights=load_weights)

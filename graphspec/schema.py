@@ -46,7 +46,7 @@ class Head(_Strict):
 
     loss: Optional[LossName] = None
     metrics: list[MetricName] = []
-    weight: Annotated[float, Field(ge=0)] = 1.0
+    weight: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
 
     @field_validator("metrics", mode="before")
     @classmethod

@@ -170,10 +170,12 @@ def parse_text(text: str, file: str = "<string>", base_dir: Path | None = None) 
     except RecursionError:
         out.error((), f"the spec is nested deeper than {MAX_DEPTH} levels", "too-large")
         out.raise_if_errors()
-    if len(nodes) != 1:
+    if len(nodes) > 1:
         out.error((), "a spec file holds exactly one YAML document; found "
                       f"{len(nodes)}", "not-a-spec")
         out.raise_if_errors()
+    if not nodes:
+        nodes = [yaml.ScalarNode(_TAG + "null", "", yaml.Mark(file, 0, 0, 0, None, None))]
     root = nodes[0]
     try:
         size = _expanded_size(root, {}, set())
@@ -185,8 +187,9 @@ def parse_text(text: str, file: str = "<string>", base_dir: Path | None = None) 
         out.add(exc.path, exc.message, exc.code, position=exc.position)
     if not out.has_errors and not isinstance(source.data, dict):
         kind = type(source.data).__name__ if source.data is not None else "empty"
+        article = "an" if kind[0] in "aeiou" else "a"
         out.error((), f"a spec is a YAML mapping with keys graphspec, name, inputs, nodes "
-                      f"and outputs; received a {kind} document", "not-a-spec")
+                      f"and outputs; received {article} {kind} document", "not-a-spec")
     out.raise_if_errors()
     return source
 

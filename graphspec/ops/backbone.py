@@ -108,10 +108,14 @@ class BackboneArgs(Args):
     @field_validator("weights")
     @classmethod
     def _weights(cls, v):
-        if v is not None and not v.strip():
-            raise PydanticCustomError(
-                "invalid-value", "weights must be 'imagenet', null or a path to a weights file")
-        return v
+        # A weights file is read as arrays only: HDF5 (`.weights.h5`, `.h5`). A `.keras`
+        # archive or a pickle could carry a model's code, so they are refused.
+        if v is None or v == "imagenet" or (v.strip() and v.endswith(".h5")):
+            return v
+        raise PydanticCustomError(
+            "invalid-value", "Received an invalid value for `weights`, expected imagenet, "
+            "null or the path of an HDF5 weights file (.weights.h5 or .h5). Received: "
+            "weights='{value}'", {"value": v})
 
 
 @register("Backbone")
