@@ -13,6 +13,7 @@ _EXPORTS = {
     "BuildError": "errors", "Diagnostic": "errors", "SpecError": "errors",
     "CheckedSpec": "infer", "Spec": "schema", "json_schema": "schema",
     "SpecDiff": "diff", "diff_specs": "diff",
+    "plot_spec": "render", "spec_to_dot": "render", "spec_to_mermaid": "render",
     "check_spec": "api", "compile_spec": "api", "load_spec": "api",
 }
 __all__ = sorted(_EXPORTS)

@@ -79,6 +79,9 @@ def make_parser() -> argparse.ArgumentParser:
     add_set_option(build)
     build.add_argument("--no-weights", dest="load_weights", action="store_false",
                        help="build backbones with random weights (nothing is downloaded)")
+    build.add_argument("--max-params", type=int, metavar="N",
+                       help="refuse a model of more than N parameters (it is always refused "
+                            "when its weights would not fit in this machine's memory)")
     build.set_defaults(run=run_build)
 
     diff = commands.add_parser(
@@ -98,7 +101,32 @@ def make_parser() -> argparse.ArgumentParser:
                       help="exit 1 on any difference (default) or only on breaking ones")
     diff.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                       help="colour the text format (auto: on a terminal only)")
+    diff.add_argument("--plot", metavar="FILE",
+                      help="also draw the union of both graphs into FILE (.svg, .png, .pdf "
+                           "need Graphviz; .dot, .mmd for Mermaid): added green, removed "
+                           "red, changed amber")
+    diff.add_argument("--mermaid", action="store_true",
+                      help="with --format markdown: embed the drawing as a Mermaid block")
+    diff.add_argument("--rankdir", choices=["TB", "LR"], default="TB",
+                      help="direction of --plot and --mermaid drawings (default: TB)")
     diff.set_defaults(run=run_diff)
+
+    plot = commands.add_parser(
+        "plot", help="draw the graph: SVG, PNG, PDF (Graphviz), DOT or Mermaid",
+        description="Draw every input, node and head with its type, key arguments, output "
+                    "shape and parameters. The format comes from the extension of -o "
+                    "(.svg, .png, .pdf through Graphviz' dot; .dot and .mmd need no "
+                    "Graphviz) unless --format says; dot and mermaid print to stdout "
+                    "without -o. Exit 2 when Graphviz is needed and not installed.")
+    plot.add_argument("spec", metavar="SPEC")
+    plot.add_argument("-o", "--output", metavar="FILE",
+                      help="where to write the drawing, atomically")
+    plot.add_argument("--format", choices=["svg", "png", "pdf", "dot", "mermaid"],
+                      help="the drawing format (default: from the extension of -o)")
+    plot.add_argument("--rankdir", choices=["TB", "LR"], default="TB",
+                      help="top to bottom (default) or left to right")
+    add_set_option(plot)
+    plot.set_defaults(run=run_plot)
 
     show = commands.add_parser(
         "show", help="canonical one-line-per-node listing (a git textconv driver)",
@@ -230,7 +258,11 @@ def run_build(args) -> int:
     if not output.endswith(".keras"):
         raise UsageError(f"the output file must end in .keras; received '{output}'")
     try:
-        model = compile_spec(checked, load_weights=args.load_weights)
+        model = compile_spec(checked, load_weights=args.load_weights,
+                             max_params=args.max_params)
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics)
+        return INVALID
     except BuildError as exc:
         print(f"graphspec: error: {exc.message}", file=sys.stderr)
         if exc.hint:
@@ -268,6 +300,15 @@ def run_diff(args) -> int:
     colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     renderers = {"text": lambda d: render_text(d, colour), "markdown": render_markdown,
                  "json": render_json}
+    if args.mermaid:
+        if args.format != "markdown":
+            raise UsageError("--mermaid embeds a drawing in --format markdown; received "
+                             f"--format {args.format}")
+        from .render import diff_to_markdown
+
+        renderers["markdown"] = lambda d: diff_to_markdown(d, args.rankdir)
+    if args.plot and args.git is not None:
+        raise UsageError("--plot draws one diff: give OLD and NEW instead of --git")
     if args.git is None:
         if len(args.sides) != 2:
             raise UsageError("diff takes two specs, OLD and NEW (or --git BASE [PATH...])")
@@ -276,6 +317,10 @@ def run_diff(args) -> int:
         except SpecError as exc:
             print_diagnostics(exc.diagnostics)
             return TROUBLE
+        if args.plot:
+            from .render import plot_diff
+
+            write_plot(lambda: plot_diff(result, args.plot, rankdir=args.rankdir), args.plot)
         print(renderers[args.format](result))
         return _diff_status(result, args.fail_on)
     try:
@@ -335,6 +380,43 @@ def render_git_report(reports, fmt: str, renderers) -> str:
             line = f"{report.status} spec file {report.path}: {report.summary}"
             parts.append(f"### {line}\n" if fmt == "markdown" else line)
     return "\n\n".join(parts)
+
+
+def run_plot(args) -> int:
+    from .render import plot_spec, spec_to_dot, spec_to_mermaid
+
+    try:
+        checked = load_checked(args.spec, args.overrides)
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics)
+        return INVALID
+    print_diagnostics(checked.warnings)
+    if args.output is None:
+        if args.format == "mermaid":
+            sys.stdout.write(spec_to_mermaid(checked, args.rankdir))
+        elif args.format == "dot":
+            sys.stdout.write(spec_to_dot(checked, args.rankdir).to_string())
+        else:
+            raise UsageError("plot writes .svg, .png and .pdf to a file: give -o FILE, or "
+                             "--format dot or --format mermaid to print to stdout")
+        return OK
+    write_plot(lambda: plot_spec(checked, args.output, rankdir=args.rankdir,
+                                 format=args.format), args.output)
+    print(f"wrote {args.output}")
+    return OK
+
+
+def write_plot(draw, path: str) -> None:
+    """Run `draw`, its problems (no Graphviz, an unknown extension, a file that cannot be
+    written) turned into usage errors: exit 2, and the file is left as it was."""
+    from .render import GraphvizFailed, GraphvizNotFound
+
+    try:
+        draw()
+    except (GraphvizNotFound, GraphvizFailed, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write '{path}': {exc.strerror or exc}") from None
 
 
 def run_show(args) -> int:

@@ -231,8 +231,9 @@ def _diff_outputs(old: CheckedSpec, new: CheckedSpec, renames: _Renames, out: Sp
                 f"serving clients read output '{before}', now named '{name}'",)))
     for name in new_heads:
         if name not in matched:
+            head = new.spec.outputs[name].model_dump(exclude_defaults=True)
             out.changes.append(Change("output", "added", name,
-                                      details=_field_details({}, _head(new, name))))
+                                      details=_field_details({}, head)))
             continue
         before = matched[name]
         details = _field_details(_head(old, before), _head(new, name))
@@ -272,7 +273,8 @@ def _effects(old: CheckedSpec, new: CheckedSpec, renames: _Renames, edited: set[
     effects = []
     for name in new.order:
         before = renames.old_name(name)
-        if before not in old.shapes or name in new.spec.inputs:
+        # Nodes only: an input removed and a node added under its name are two things.
+        if before not in old.spec.nodes or name not in new.spec.nodes:
             continue
         old_params, new_params = old.params.get(before, (0, 0)), new.params.get(name, (0, 0))
         if old.shapes[before] != new.shapes[name] or old_params != new_params:
