@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Optional, Tuple
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from .. import names  # static tables of Keras' names, verified against Keras by tests
 from ..errors import did_you_mean
 
 Shape = Tuple[Optional[int], ...]  # without the batch axis; None = unknown length
@@ -90,8 +91,6 @@ def known_name(kind: str, code: str, table_name: str, accepts: str):
     """A pydantic validator taking only names Keras accepts, from the static tables."""
 
     def check(value: str) -> str:
-        from .. import names  # static tables, verified against Keras by tests
-
         if getattr(names, accepts)(value):
             return value
         hint = did_you_mean(value, getattr(names, table_name))
