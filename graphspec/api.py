@@ -10,7 +10,7 @@ from .graph import build_graph
 from .infer import CheckedSpec, infer_shapes, make_ops
 from .limits import check_model_size
 from .schema import Spec, validate
-from .source import Source, apply_overrides, from_mapping, read_file
+from .source import Source, apply_overrides, from_mapping, no_gc, read_file
 
 SpecSource = Union[str, PathLike, Mapping, Source, CheckedSpec]
 
@@ -23,7 +23,9 @@ def load_spec(source: SpecSource, *, overrides: Mapping[str, Any] | list[str] | 
     """
     if isinstance(source, CheckedSpec):
         source = source.source
-    if isinstance(source, Source):
+    if isinstance(source, Source) and not overrides:
+        loaded = source
+    elif isinstance(source, Source):  # overrides change the data: leave the caller's alone
         loaded = Source(source.file, _copy(source.data), dict(source.positions),
                         dict(source.key_positions), source.base_dir)
     elif isinstance(source, Mapping):
@@ -46,7 +48,11 @@ def check_spec(source: SpecSource, *, overrides: Mapping[str, Any] | list[str] |
     """
     if isinstance(source, CheckedSpec) and not overrides:
         return source
-    loaded = load_spec(source, overrides=overrides)
+    with no_gc():  # many small objects, no cycles to collect: GC passes only cost time
+        return _check(load_spec(source, overrides=overrides))
+
+
+def _check(loaded: Source) -> CheckedSpec:
     out = loaded.collector()
     spec, broken = validate(loaded.data, out)
     if spec is None:

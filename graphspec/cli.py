@@ -6,6 +6,7 @@ user mistake.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -39,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return OK
+
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -248,6 +250,7 @@ def format_summary(summary: dict) -> str:
 
 
 def run_build(args) -> int:
+    gc.enable()  # the console script turns it off; Keras' graphs do make garbage cycles
     try:
         checked = load_checked(args.spec, args.overrides)
     except SpecError as exc:

@@ -201,6 +201,8 @@ def _diff_nodes(old: CheckedSpec, new: CheckedSpec, renames: _Renames, out: Spec
         if name not in new_nodes or before not in old_nodes or name in added:
             continue
         a, b = old_nodes[before], new_nodes[name]
+        if a == b and not renames.to_new:  # the common case: untouched, nothing renamed
+            continue
         details = []
         if a.type != b.type:
             details.append(Detail("type", a.type, b.type))

@@ -19,29 +19,29 @@ def build_graph(spec: Spec, broken: dict[str, list[str]], out: Collector
     in the graph so that references to them are not reported as unknown.
     """
     graph = nx.DiGraph()
-    for name in spec.inputs:
-        graph.add_node(name, kind="input")
+    graph.add_nodes_from(spec.inputs, kind="input")
+    graph.add_nodes_from(spec.nodes, kind="node")
+    graph.add_nodes_from(broken, kind="broken")
     for name in spec.nodes:
         if name in spec.inputs:
             out.error(("nodes", name), f"node '{name}' has the name of an input; inputs and "
                                        "nodes share one namespace", "duplicate-name", at_key=True)
-        graph.add_node(name, kind="node")
-    for name in broken:
-        graph.add_node(name, kind="broken")
 
     known = set(graph)
     dangling = set()  # nodes taking input from unknown names: reported once, there
     sources_of = {n: node_sources(node) for n, node in spec.nodes.items()} | broken
+    edges = []
     for name, sources in sources_of.items():
         single = name in spec.nodes and isinstance(spec.nodes[name].from_, str)
         for i, source in enumerate(sources):
             path = ("nodes", name, "from") if single else ("nodes", name, "from", i)
             if source in known:
-                graph.add_edge(source, name)
+                edges.append((source, name))
             else:
                 dangling.add(name)
                 out.error(path, f"node '{name}' takes input from unknown name '{source}'",
                           "unknown-name", hint=did_you_mean(source, known))
+    graph.add_edges_from(edges)
     faulty = dangling | _check_arity(spec, out)
     in_cycles = _check_cycles(graph, out)
     _check_reachable(spec, graph, in_cycles, dangling, out)

@@ -58,15 +58,10 @@ class CheckedSpec:
 
 
 def make_ops(spec: Spec, skip: set[str] = frozenset()) -> dict[str, Op]:
-    """The op of each node but those in `skip` (already found faulty)."""
-    ops = {}
-    for name, node in spec.nodes.items():
-        if name in skip:
-            continue
-        op_cls = REGISTRY[node.type]
-        fields = node.model_dump(exclude={"type", "from_"})
-        ops[name] = op_cls(name, op_cls.Args.model_validate(fields))
-    return ops
+    """The op of each node but those in `skip` (already found faulty). A validated node
+    is an instance of its op's argument model (its subclass with `type` and `from`)."""
+    return {name: REGISTRY[node.type](name, node) for name, node in spec.nodes.items()
+            if name not in skip}
 
 
 def infer_shapes(spec: Spec, graph: nx.DiGraph, ops: dict[str, Op], out: Collector

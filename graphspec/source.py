@@ -24,8 +24,27 @@ _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _STR, _TIMESTAMP = _TAG + "str", _TAG + "timestamp"
 _constructor = yaml.constructor.SafeConstructor()
-# libyaml's composer when PyYAML has it (about 10x faster, same nodes and marks).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's composer when PyYAML has it (about 10x faster, same nodes and marks),
+    with the tags of plain scalars remembered: specs repeat the same few words
+    (`Dense`, `relu`, `32`), and resolving each again against every regex is most of
+    what is left of parsing."""
+
+    _tags: dict = {}
+
+    def resolve(self, kind, value, implicit):
+        if kind is not yaml.ScalarNode or len(value) > 64:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._tags) < 10_000:
+                self._tags[key] = tag
+        return tag
+
 
 
 @dataclass
@@ -45,6 +64,7 @@ class Source:
 class _Builder:
     def __init__(self, collector: Collector):
         self.out = collector
+        self.positions = collector.positions
         self.items = 0
 
     def build(self, node: yaml.Node, path: tuple, depth: int) -> Any:
@@ -54,7 +74,9 @@ class _Builder:
                                "(YAML aliases nested too deeply?)", "too-large")
         if depth > MAX_DEPTH:
             raise _Abort(path, f"the spec is nested deeper than {MAX_DEPTH} levels", "too-large")
-        self.out.positions.setdefault(path, _pos(node))
+        if path not in self.positions:  # merged values keep their first place
+            mark = node.start_mark
+            self.positions[path] = (mark.line + 1, mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -152,9 +174,10 @@ def _expanded_size(node: yaml.Node, memo: dict, on_path: set, depth: int = 0) ->
 
 
 @contextlib.contextmanager
-def _no_gc():
-    """Parsing makes many objects and no cycles worth collecting: the collector would
-    walk the growing node tree again and again, making large specs superlinear."""
+def no_gc():
+    """For work that makes many objects and no cycles worth collecting (parsing, checking):
+    the collector would walk the growing trees again and again, making large specs
+    superlinear."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -176,8 +199,8 @@ def parse_text(text: str, file: str = "<string>", base_dir: Path | None = None) 
         out.error((), f"the spec is larger than {MAX_BYTES // (1024 * 1024)} MiB", "too-large")
         out.raise_if_errors()
     try:
-        with _no_gc():
-            nodes = list(yaml.compose_all(text, Loader=_LOADER))
+        with no_gc():
+            nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -205,7 +228,7 @@ def parse_text(text: str, file: str = "<string>", base_dir: Path | None = None) 
                 raise _Abort((), f"the spec expands to {size:,} values, more than the limit "
                                  f"of {MAX_ITEMS:,} (YAML aliases nested too deeply?)",
                              "too-large")
-        with _no_gc():
+        with no_gc():
             source.data = _Builder(out).build(root, (), 0)
     except _Abort as exc:
         out.add(exc.path, exc.message, exc.code, position=exc.position)

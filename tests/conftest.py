@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,6 +40,20 @@ def _size(weight) -> int:
     for d in weight.shape:
         size *= int(d)
     return size
+
+
+def cli_in_fresh_process(*commands: list[str]) -> tuple[list[int], list[str], str]:
+    """Run CLI commands in one new Python process: their exit codes, which of tensorflow
+    and keras that process imported, and its stderr."""
+    script = ("import json, sys; from graphspec.cli import main; "
+              f"codes = [main(argv) for argv in {[list(map(str, c)) for c in commands]!r}]; "
+              "loaded = [m for m in ('tensorflow', 'keras') if m in sys.modules]; "
+              "print(json.dumps({'codes': codes, 'loaded': loaded}))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    return report["codes"], report["loaded"], result.stderr
 
 
 def spec_with(nodes: dict, inputs: dict, outputs: list) -> dict:

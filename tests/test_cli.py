@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SPECS
+from conftest import ROOT, SPECS, cli_in_fresh_process
 from graphspec.cli import main
 
 BROKEN = ROOT / "tests" / "cases"
@@ -165,15 +165,10 @@ def test_build_no_weights_and_set(capsys, tmp_path, keras):
 
 
 def test_check_imports_no_tensorflow():
-    code = ("import sys; from graphspec.cli import main; "
-            "rc = main(['check', 'specs/age_gender.yaml']); "
-            "rc2 = main(['summary', 'specs/age_gender.yaml']); "
-            "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; "
-            "print('LOADED', bad); sys.exit(rc or rc2)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True)
-    assert result.returncode == 0, result.stderr
-    assert "LOADED []" in result.stdout
+    codes, loaded, err = cli_in_fresh_process(["check", "specs/age_gender.yaml"],
+                                              ["summary", "specs/age_gender.yaml"])
+    assert codes == [0, 0], err
+    assert loaded == []
 
 
 def test_build_prints_no_tensorflow_noise(tmp_path):

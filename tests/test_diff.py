@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SPECS
+from conftest import SPECS, cli_in_fresh_process
 from graphspec import SpecError
 from graphspec.cli import main
 from graphspec.diff import diff_specs
@@ -123,13 +123,11 @@ def test_missing_side_is_exit_2(capsys, tmp_path):
 
 
 def test_diff_imports_no_tensorflow():
-    code = ("import sys; from graphspec.cli import main; "
-            "main(['diff', 'tests/diff_cases/widen/old.yaml', 'tests/diff_cases/widen/new.yaml']);"
-            "main(['show', 'specs/age_gender.yaml']);"
-            "print('LOADED', [m for m in ('tensorflow', 'keras') if m in sys.modules])")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True)
-    assert "LOADED []" in result.stdout, result.stderr
+    codes, loaded, err = cli_in_fresh_process(
+        ["diff", "tests/diff_cases/widen/old.yaml", "tests/diff_cases/widen/new.yaml"],
+        ["show", "specs/age_gender.yaml"])
+    assert codes == [1, 0], err
+    assert loaded == []
 
 
 # --- git -----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import typing
 import pytest
 from pydantic import BaseModel
 
-from conftest import ROOT, SPECS
+from conftest import SPECS, cli_in_fresh_process
 from graphspec import SpecError, check_spec, compile_spec
 from graphspec.cli import main
 from graphspec.ops import REGISTRY
@@ -140,16 +140,12 @@ outputs: [head]
 def test_impossible_model_refused_before_tensorflow(tmp_path):
     spec = tmp_path / "huge.yaml"
     spec.write_text(HUGE)
-    code = ("import sys; from graphspec.cli import main; "
-            f"rc = main(['build', {str(spec)!r}, '-o', {str(tmp_path / 'm.keras')!r}]); "
-            "print('LOADED', [m for m in ('tensorflow', 'keras') if m in sys.modules]); "
-            "sys.exit(rc)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 1, result.stderr
-    assert "LOADED []" in result.stdout
+    codes, loaded, err = cli_in_fresh_process(["build", spec, "-o", tmp_path / "m.keras"])
+    assert codes == [1]
+    assert loaded == []
     assert "huge.yaml:5:3: error: the model has 1,000,002,000,001 parameters (3.6 TiB of " \
-           "float32 weights), more than the" in result.stderr
-    assert "[too-large-model]" in result.stderr
+           "float32 weights), more than the" in err
+    assert "[too-large-model]" in err
     assert not (tmp_path / "m.keras").exists()
 
 

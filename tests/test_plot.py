@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SPECS, needs_graphviz, spec_with, svg_boxes, svg_edges
+from conftest import (ROOT, SPECS, cli_in_fresh_process, needs_graphviz, spec_with, svg_boxes,
+                      svg_edges)
 from graphspec import SpecError, check_spec
 from graphspec.cli import main
 from graphspec.render import (KIND_STYLE, GraphvizNotFound, plot_spec, run_graphviz,
@@ -183,17 +184,13 @@ def test_missing_graphviz_in_a_fresh_process(tmp_path):
 
 
 def test_plot_imports_no_tensorflow(tmp_path):
-    code = ("import sys; from graphspec.cli import main; "
-            f"rc = main(['plot', 'specs/age_gender.yaml', '-o', {str(tmp_path / 'a.dot')!r}]); "
-            "rc2 = main(['plot', 'specs/age_gender.yaml', '--format', 'mermaid']); "
-            "rc3 = main(['diff', 'specs/multi_output.yaml', 'specs/multi_input.yaml', "
-            "'--format', 'markdown', '--mermaid']); "
-            "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; "
-            "print('LOADED', bad); sys.exit(rc or rc2 or rc3 != 1)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True)
-    assert result.returncode == 0, result.stderr
-    assert "LOADED []" in result.stdout
+    codes, loaded, err = cli_in_fresh_process(
+        ["plot", "specs/age_gender.yaml", "-o", tmp_path / "a.dot"],
+        ["plot", "specs/age_gender.yaml", "--format", "mermaid"],
+        ["diff", "specs/multi_output.yaml", "specs/multi_input.yaml", "--format", "markdown",
+         "--mermaid"])
+    assert codes == [0, 0, 1], err
+    assert loaded == []
 
 
 @needs_graphviz

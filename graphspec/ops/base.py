@@ -76,8 +76,8 @@ class Op:
 
     def keras_kwargs(self) -> dict[str, Any]:
         """Arguments for the Keras layer constructor, besides name and trainable."""
-        fields = self.args.model_dump(exclude={"trainable", "description"})
-        return fields
+        return self.args.model_dump(include=set(type(self).Args.model_fields) -
+                                    {"trainable", "description"})
 
     def to_keras(self, keras, inputs: list):
         """Apply the Keras layer to the input tensors and return its output tensor."""
