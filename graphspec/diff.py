@@ -184,7 +184,6 @@ def _diff_nodes(old: CheckedSpec, new: CheckedSpec, renames: _Renames, out: Spec
                 (f"saved weights of '{same[0]}' are stored under its old name",)
                 if weighted else ())))
     for name in removed:
-        node = old_nodes[name]
         weighted = old.params.get(name, (0, 0))[0] > 0
         out.changes.append(Change("node", "removed", name,
                                   details=_node_summary(old, name, added=False),

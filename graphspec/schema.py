@@ -88,7 +88,7 @@ class CompileSpec(_Strict):
 
     @field_validator("optimizer", mode="wrap")
     @classmethod
-    def _one_form(cls, value, handler):
+    def _one_form(cls, value, _handler):
         # Validate as the form the user wrote, so errors speak of that form only.
         if isinstance(value, dict):
             return OptimizerConfig.model_validate(value)

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .errors import Collector, SpecError
+from .errors import Collector
 
 MAX_BYTES = 16 * 1024 * 1024  # a 10,000-node spec is well under 1 MiB
 MAX_DEPTH = 64

@@ -2,7 +2,6 @@
 no spec text ever resolves to Python code."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from conftest import SPECS, needs_graphviz, spec_with, svg_boxes, svg_edges
 from graphspec.cli import main

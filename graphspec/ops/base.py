@@ -105,7 +105,3 @@ ActivationName = Annotated[str, known_name("activation", "unknown-activation", "
                                                "is_activation")]
 PositiveInt = Annotated[int, Field(gt=0)]
 
-
-def out_of_range(field: str, expected: str, value) -> ShapeError:
-    return ShapeError(f"Received an invalid value for `{field}`, expected {expected}. "
-                      f"Received: {field}={value}", field=field)
