@@ -260,6 +260,8 @@ def run_build(args) -> int:
     output = args.output or f"{checked.name}.keras"
     if not output.endswith(".keras"):
         raise UsageError(f"the output file must end in .keras; received '{output}'")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        raise UsageError(f"cannot write '{output}': its folder does not exist")
     try:
         model = compile_spec(checked, load_weights=args.load_weights,
                              max_params=args.max_params)

@@ -44,8 +44,8 @@ def build_graph(spec: Spec, broken: dict[str, list[str]], out: Collector
     graph.add_edges_from(edges)
     faulty = dangling | _check_arity(spec, out)
     in_cycles = _check_cycles(graph, out)
-    _check_reachable(spec, graph, in_cycles, dangling, out)
-    _check_outputs(spec, graph, out)
+    _check_reachable(spec, graph, in_cycles, dangling | broken.keys(), out)
+    _check_outputs(spec, graph, out, warn_unused=not broken)
     return graph, not in_cycles, faulty | broken.keys()
 
 
@@ -81,11 +81,11 @@ def _check_cycles(graph: nx.DiGraph, out: Collector) -> set[str]:
     return members
 
 
-def _check_reachable(spec: Spec, graph: nx.DiGraph, in_cycles: set[str], dangling: set[str],
+def _check_reachable(spec: Spec, graph: nx.DiGraph, in_cycles: set[str], reported: set[str],
                      out: Collector) -> None:
-    """Nodes no input leads to; not those in a cycle or fed by an unknown name, both
-    reported already."""
-    starts = set(spec.inputs) | dangling
+    """Nodes no input leads to; not those in a cycle, nor those downstream of a node
+    already reported (fed by an unknown name, or invalid itself)."""
+    starts = set(spec.inputs) | reported
     reached = set(starts)
     for name in starts:
         reached |= nx.descendants(graph, name)
@@ -96,7 +96,9 @@ def _check_reachable(spec: Spec, graph: nx.DiGraph, in_cycles: set[str], danglin
                       hint="every node must lead back to an input through `from`")
 
 
-def _check_outputs(spec: Spec, graph: nx.DiGraph, out: Collector) -> None:
+def _check_outputs(spec: Spec, graph: nx.DiGraph, out: Collector, warn_unused: bool) -> None:
+    """Outputs must name nodes. Unused nodes are warned about, unless some node is
+    invalid: its sources are unknown, so the warnings would only be its consequences."""
     for name in spec.outputs:
         if name in spec.inputs and name not in spec.nodes:
             out.error(("outputs", name), f"output '{name}' names an input; outputs name "
@@ -104,6 +106,8 @@ def _check_outputs(spec: Spec, graph: nx.DiGraph, out: Collector) -> None:
         elif name not in graph:
             out.error(("outputs", name), f"output '{name}' names no node", "unknown-output",
                       hint=did_you_mean(name, spec.nodes), at_key=True)
+    if not warn_unused:
+        return
     used = set()
     for name in spec.outputs:
         if name in graph:

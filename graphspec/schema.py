@@ -176,7 +176,7 @@ def validate(data: dict, out: Collector) -> tuple[Optional[Spec], dict[str, list
     except ValidationError as exc:
         _report(exc, (), out, _allowed_at)
     if not isinstance(raw_nodes, dict):
-        out.error(("nodes",), "`nodes` is a mapping from node names to nodes; received a "
+        out.error(("nodes",), "`nodes` is a mapping from node names to nodes; received "
                               f"{_kind(raw_nodes)}", "invalid-value")
         return None, {}
     nodes, broken = {}, {}
@@ -210,7 +210,7 @@ def validate_node(name: str, raw: Any, out: Collector) -> Optional[BaseModel]:
                         "(they become Keras layer names)", "invalid-name", at_key=True)
         ok = False
     if not isinstance(raw, dict):
-        out.error(path, f"node '{name}' must be a mapping with a `type`; received a "
+        out.error(path, f"node '{name}' must be a mapping with a `type`; received "
                         f"{_kind(raw)}", "invalid-value")
         return None
     type_name = raw.get("type")
@@ -297,5 +297,7 @@ def _report(exc: ValidationError, prefix: tuple, out: Collector, allowed_at) -> 
 
 
 def _kind(value: Any) -> str:
-    return {dict: "mapping", list: "list", str: "string", type(None): "null"}.get(
-        type(value), type(value).__name__)
+    """What a value is, with its article: "a mapping", "an integer", "null"."""
+    return {dict: "a mapping", list: "a list", str: "a string", type(None): "null",
+            int: "an integer", float: "a number", bool: "a boolean"}.get(
+        type(value), f"a {type(value).__name__}")

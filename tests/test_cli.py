@@ -210,3 +210,17 @@ def test_pre_commit_hook_definition():
     assert hook["id"] == "graphspec-check"
     assert hook["entry"] == "graphspec check --only-specs"
     assert hook["language"] == "python"
+
+
+def test_an_invalid_node_reports_no_consequences(capsys):
+    code, _, err = run(capsys, "summary", "--set", "nodes.x=5", SPECS / "multi_input.yaml")
+    assert code == 1
+    assert err.strip().splitlines() == [
+        f"{SPECS / 'multi_input.yaml'}:12:7: error: node 'x' must be a mapping with a `type`; "
+        "received an integer  [invalid-value]"]
+
+
+def test_build_into_a_missing_folder_fails_before_building(capsys, tmp_path):
+    code, _, err = run(capsys, "build", SPECS / "multi_input.yaml", "-o",
+                       tmp_path / "missing" / "m.keras")
+    assert code == 2 and "its folder does not exist" in err
