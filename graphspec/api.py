@@ -10,7 +10,7 @@ from .graph import build_graph
 from .infer import CheckedSpec, infer_shapes, make_ops
 from .limits import check_model_size
 from .schema import Spec, validate
-from .source import Source, apply_overrides, from_mapping, no_gc, read_file
+from .source import Source, apply_overrides, from_mapping, no_gc, plain_copy, read_file
 
 SpecSource = Union[str, PathLike, Mapping, Source, CheckedSpec]
 
@@ -26,7 +26,7 @@ def load_spec(source: SpecSource, *, overrides: Mapping[str, Any] | list[str] | 
     if isinstance(source, Source) and not overrides:
         loaded = source
     elif isinstance(source, Source):  # overrides change the data: leave the caller's alone
-        loaded = Source(source.file, _copy(source.data), dict(source.positions),
+        loaded = Source(source.file, plain_copy(source.data), dict(source.positions),
                         dict(source.key_positions), source.base_dir)
     elif isinstance(source, Mapping):
         loaded = from_mapping(source)
@@ -78,14 +78,6 @@ def compile_spec(source: SpecSource, *, overrides: Mapping[str, Any] | list[str]
     from .emit import build_model
 
     return build_model(checked, load_weights=load_weights)
-
-
-def _copy(data):
-    if isinstance(data, dict):
-        return {k: _copy(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_copy(v) for v in data]
-    return data
 
 
 __all__ = ["CheckedSpec", "Spec", "SpecError", "check_spec", "compile_spec", "load_spec"]

@@ -264,16 +264,15 @@ def read_file(path: str | Path) -> Source:
 
 def from_mapping(data: Mapping, file: str = "<mapping>") -> Source:
     """Wrap data built in Python; its diagnostics carry key paths instead of lines."""
-    return Source(file, _plain(data))
+    return Source(file, plain_copy(data))
 
 
-def _plain(value: Any) -> Any:
+def plain_copy(value: Any) -> Any:
+    """A deep copy of plain data (mappings, lists, tuples as lists, scalars)."""
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return {k: plain_copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_copy(v) for v in value]
     return value
 
 
@@ -301,9 +300,9 @@ def apply_overrides(source: Source, overrides: Mapping[str, Any] | list[str] | N
             target = target.setdefault(key, {})
         last = keys[-1]
         if isinstance(target, list) and last.isdigit() and int(last) < len(target):
-            target[int(last)] = _plain(value)
+            target[int(last)] = plain_copy(value)
         elif isinstance(target, dict):
-            target[last] = _plain(value)
+            target[last] = plain_copy(value)
         else:
             raise ValueError(f"cannot set '{dotted}': its parent is not a mapping")
 
