@@ -354,15 +354,18 @@ def read_side(argument: str, *, stdin=None) -> Source:
     return parse_text(git_show(revision, path), argument)
 
 
-def git_show(revision: str, path: str, cwd: str | Path | None = None) -> str:
-    """The text of PATH at REVISION; OSError when git cannot give it."""
+def run_git(args: list[str], cwd: str | Path | None = None) -> str:
+    """git's output for ARGS; OSError (git's last line of complaint) when it fails."""
     try:
-        result = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=cwd,
-                                capture_output=True, text=True)
+        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
     except FileNotFoundError:
         raise OSError("git is not installed") from None
     if result.returncode != 0:
-        raise OSError(result.stderr.strip().splitlines()[-1] if result.stderr.strip()
-                      else f"git show {revision}:{path} failed")
+        message = result.stderr.strip().splitlines()
+        raise OSError(message[-1] if message else f"git {' '.join(args)} failed")
     return result.stdout
 
+
+def git_show(revision: str, path: str, cwd: str | Path | None = None) -> str:
+    """The text of PATH at REVISION; OSError when git cannot give it."""
+    return run_git(["show", f"{revision}:{path}"], cwd)

@@ -3,12 +3,11 @@ revision and the working tree, each read from both sides and diffed."""
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from .api import check_spec
-from .diff import SpecDiff, diff_specs, git_show
+from .diff import SpecDiff, diff_specs, git_show, run_git
 from .source import parse_text, read_file
 
 _SPEC_KEY = re.compile(r"^graphspec\s*:", re.M)  # a spec has a top-level `graphspec:` key
@@ -25,24 +24,13 @@ class GitSpecFile:
     summary: str = ""
 
 
-def _git(args: list[str], cwd: Path | str | None = None) -> str:
-    try:
-        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    except FileNotFoundError:
-        raise OSError("git is not installed") from None
-    if result.returncode != 0:
-        message = result.stderr.strip().splitlines()
-        raise OSError(message[-1] if message else f"git {' '.join(args)} failed")
-    return result.stdout
-
-
 def changed_spec_files(base: str, paths: list[str]) -> list[GitSpecFile]:
     """Spec files (YAML with a top-level `graphspec:` key on either side) that differ
     between BASE and the working tree, untracked new ones included."""
-    top = Path(_git(["rev-parse", "--show-toplevel"]).strip())
-    _git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"])
+    top = Path(run_git(["rev-parse", "--show-toplevel"]).strip())
+    run_git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"])
     pathspec = ["--", *paths] if paths else []
-    fields = _git(["diff", "--name-status", "-M", "-z", base, *pathspec]).split("\0")
+    fields = run_git(["diff", "--name-status", "-M", "-z", base, *pathspec]).split("\0")
     entries = []
     i = 0
     while i < len(fields) - 1:
@@ -54,7 +42,7 @@ def changed_spec_files(base: str, paths: list[str]) -> list[GitSpecFile]:
         kind = {"A": "added", "D": "deleted"}.get(code[0], "modified")
         entries.append((kind, fields[i + 1], fields[i + 1]))
         i += 2
-    untracked = _git(["ls-files", "--others", "--exclude-standard", "--full-name", "-z",
+    untracked = run_git(["ls-files", "--others", "--exclude-standard", "--full-name", "-z",
                       *pathspec]).split("\0")
     entries += [("added", p, p) for p in untracked if p]
     files = []
