@@ -15,6 +15,7 @@ from typing import Any
 
 from .api import SpecSource, check_spec
 from .infer import CheckedSpec
+from .ops.core import format_shape
 from .source import Source, parse_text, read_file
 
 
@@ -334,9 +335,8 @@ def _from_text(sources: list[str]) -> str:
 
 
 def _shape(shape) -> str:
-    if shape is None:
-        return "-"
-    return "(" + ", ".join(["None"] + ["None" if d is None else str(d) for d in shape]) + ")"
+    """A shape as Keras prints it, or `-` where a side has none."""
+    return "-" if shape is None else format_shape(shape)
 
 
 # --- reading the two sides ---------------------------------------------------------------
