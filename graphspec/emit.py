@@ -79,8 +79,7 @@ def _build(keras, checked: CheckedSpec, load_weights: bool):
     outputs = [tensors[name] for name in spec.outputs]
     model = keras.Model(inputs=inputs if len(inputs) > 1 else inputs[0],
                         outputs=outputs if len(outputs) > 1 else outputs[0], name=spec.name)
-    heads = {name: head for name, head in spec.outputs.items() if head.loss}
-    if heads:
+    if any(head.loss for head in spec.outputs.values()):
         model.compile(**compile_arguments(checked, keras))
     return model
 
