@@ -21,7 +21,10 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str):
     if name in _EXPORTS:
-        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        from .source import no_gc
+
+        with no_gc():  # the imports make some 40,000 objects and no garbage
+            value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'graphspec' has no attribute {name!r}")

@@ -10,6 +10,7 @@ import tempfile
 from .errors import BuildError
 from .files import atomic_path
 from .infer import CheckedSpec
+from .source import no_gc
 
 
 # TensorFlow's native start-up log lines: written by C++ straight to file descriptor 2,
@@ -45,9 +46,14 @@ def quiet_tensorflow():
 
 
 def import_keras():
-    """Import Keras (TensorFlow backend) with its start-up log noise silenced."""
+    """Import Keras (TensorFlow backend) with its start-up log noise silenced.
+
+    The import makes some 270,000 objects that all live on and hardly any garbage cycles,
+    so the collector is paused for it: its passes would only walk the new objects again
+    and again (docs/performance.md measures what that costs). Its state is restored after.
+    """
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    with quiet_tensorflow():
+    with quiet_tensorflow(), no_gc():
         import absl.logging
         import keras
 
@@ -61,7 +67,7 @@ def build_model(checked: CheckedSpec, *, load_weights: bool = True):
     Layers, inputs and outputs carry the spec's names.
     """
     keras = import_keras()
-    with quiet_tensorflow():
+    with quiet_tensorflow(), no_gc():  # as for the import: many objects, few cycles
         return _build(keras, checked, load_weights)
 
 

@@ -175,14 +175,23 @@ def _expanded_size(node: yaml.Node, memo: dict, on_path: set, depth: int = 0) ->
 
 @contextlib.contextmanager
 def no_gc():
-    """For work that makes many objects and no cycles worth collecting (parsing, checking):
-    the collector would walk the growing trees again and again, making large specs
-    superlinear."""
+    """For work that makes many objects and few cycles worth collecting (parsing, checking,
+    importing Keras): the collector would walk the growing trees again and again, making
+    large specs superlinear.
+
+    The objects made meanwhile then join the oldest generation without a pass of the
+    collector over them (freeze and unfreeze splice lists; they stay collectable), so that
+    the first young collection afterwards does not walk them all at once instead. That is
+    skipped when the caller has frozen objects of its own, which unfreeze would release.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 

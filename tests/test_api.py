@@ -1,10 +1,13 @@
 """The Python API: sources of every kind, overrides, errors as data."""
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from conftest import SPECS, spec_with
-from graphspec import CheckedSpec, SpecError, check_spec, compile_spec, load_spec
+from graphspec import BuildError, CheckedSpec, SpecError, check_spec, compile_spec, load_spec
+from graphspec.source import no_gc
 
 
 def test_sources_path_str_mapping_and_loaded():
@@ -94,6 +97,55 @@ def test_compiled_model_carries_the_spec_names(keras):
     assert model.output_names == ["z1"]
     assert {l.name for l in model.layers} == {"inputA", "inputB", "x", "x1", "y", "y1", "y2",
                                               "combined", "z", "z1"}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_compile_spec_leaves_the_garbage_collector_as_it_found_it(keras, tmp_path, enabled):
+    # compile_spec pauses the collector while it imports Keras and builds the layers
+    # (graphspec/emit.py); the caller's setting must come back, after a failure too.
+    missing = tmp_path / "missing.yaml"
+    missing.write_text("graphspec: 1\nname: m\ninputs: {image: {shape: [32, 32, 3]}}\n"
+                       "nodes:\n  f: {type: Backbone, model: MobileNetV3Small, "
+                       "weights: nowhere.weights.h5, pooling: avg, from: image}\n"
+                       "outputs: [f]\n")
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        compile_spec(SPECS / "multi_input.yaml")
+        assert gc.isenabled() is enabled
+        with pytest.raises(BuildError):
+            compile_spec(missing)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_paused_collector_leaves_garbage_collectable_and_frozen_objects_frozen():
+    class Cycle:
+        pass
+
+    def cycles(n):
+        for _ in range(n):
+            a, b = Cycle(), Cycle()
+            a.other, b.other = b, a
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        gc.collect()
+        with no_gc():
+            assert not gc.isenabled()
+            cycles(1000)
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        assert gc.collect() >= 2000  # what was made during the pause is still collected
+        gc.freeze()  # a caller's frozen objects stay frozen
+        frozen = gc.get_freeze_count()
+        with no_gc():
+            cycles(10)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        (gc.enable if was else gc.disable)()
 
 
 def test_optimizer_mapping_is_built(keras):
