@@ -14,7 +14,8 @@ _EXPORTS = {
     "CheckedSpec": "infer", "Spec": "schema", "json_schema": "schema",
     "SpecDiff": "diff", "diff_specs": "diff",
     "plot_spec": "render", "spec_to_dot": "render", "spec_to_mermaid": "render",
-    "check_spec": "api", "compile_spec": "api", "load_spec": "api",
+    "check_spec": "api", "compile_spec": "api", "load_spec": "api", "train_spec": "api",
+    "TrainError": "errors",
 }
 __all__ = sorted(_EXPORTS)
 

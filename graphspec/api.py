@@ -1,6 +1,7 @@
 """The public Python API; the CLI is a thin layer over these functions."""
 from __future__ import annotations
 
+import os
 from os import PathLike
 from pathlib import Path
 from typing import Any, Mapping, Union
@@ -80,4 +81,39 @@ def compile_spec(source: SpecSource, *, overrides: Mapping[str, Any] | list[str]
     return build_model(checked, load_weights=load_weights)
 
 
-__all__ = ["CheckedSpec", "Spec", "SpecError", "check_spec", "compile_spec", "load_spec"]
+def train_spec(source: SpecSource, data: str | PathLike, labels: list[str], *,
+               output: str | PathLike | None = None,
+               overrides: Mapping[str, Any] | list[str] | None = None,
+               load_weights: bool = True, max_params: int | None = None, epochs: int = 10,
+               batch_size: int = 32, validation_split: float = 0.1, augment: bool = True,
+               seed: int = 0, separator: str = "_", verbose="auto", report=None):
+    """Build the spec's model and train it on the images in `data`, whose targets are in
+    their file names: `labels` are rules OUTPUT=FIELD (`age=0`: output age is field 0 of
+    the name split at `separator`). Returns `(model, history)`; with `output`, the trained
+    model is also written there atomically (a .keras file). `report`, when given, is
+    called with the training Plan (the images found and skipped, the split) before
+    TensorFlow is imported.
+
+    Raises SpecError for spec problems and TrainError (a BuildError) when the folder, the
+    rules or the options do not fit the spec, both before TensorFlow is imported.
+    """
+    from .train import TrainOptions, fit, plan_training
+
+    options = TrainOptions(epochs=epochs, batch_size=batch_size,
+                           validation_split=validation_split, augment=augment, seed=seed,
+                           separator=separator)
+    checked = check_spec(source, overrides=overrides)
+    plan = plan_training(checked, data, labels, options)
+    if report is not None:
+        report(plan)
+    model = compile_spec(checked, load_weights=load_weights, max_params=max_params)
+    from .emit import import_keras, save_model
+
+    history = fit(model, plan, options, import_keras(), verbose=verbose)
+    if output is not None:
+        save_model(model, os.fspath(output))
+    return model, history
+
+
+__all__ = ["CheckedSpec", "Spec", "SpecError", "check_spec", "compile_spec", "load_spec",
+           "train_spec"]

@@ -13,7 +13,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
-from .api import check_spec, compile_spec
+from .api import check_spec, compile_spec, train_spec
 from .errors import BuildError, SpecError
 from .ops.core import format_shape
 from .schema import json_schema
@@ -76,15 +76,35 @@ def make_parser() -> argparse.ArgumentParser:
         description="Build the Keras functional model, compile it as the heads say, print "
                     "Keras' summary and write the .keras file atomically.")
     build.add_argument("spec", metavar="SPEC")
-    build.add_argument("-o", "--output", metavar="OUT.keras",
-                       help="where to write the model (default: NAME.keras, NAME from the spec)")
-    add_set_option(build)
-    build.add_argument("--no-weights", dest="load_weights", action="store_false",
-                       help="build backbones with random weights (nothing is downloaded)")
-    build.add_argument("--max-params", type=int, metavar="N",
-                       help="refuse a model of more than N parameters (it is always refused "
-                            "when its weights would not fit in this machine's memory)")
+    add_model_options(build)
     build.set_defaults(run=run_build)
+
+    train = commands.add_parser(
+        "train", help="train the model on a folder of images labelled by their file names",
+        description="Build the model as `build` does, then train it on the images in --data, "
+                    "whose targets are fields of their file names (--label OUTPUT=FIELD), "
+                    "through a tf.data pipeline with the tutorial's augmentation, and write "
+                    "the trained model to a .keras file atomically (docs/training.md).")
+    train.add_argument("spec", metavar="SPEC")
+    train.add_argument("--data", required=True, metavar="DIR",
+                       help="the folder of images (.jpg, .jpeg, .png, .bmp, .gif)")
+    train.add_argument("--label", dest="labels", action="append", default=[],
+                       metavar="OUTPUT=FIELD",
+                       help="train output OUTPUT on field FIELD (from 0) of the file name "
+                            "split at --separator; one for every output with a loss")
+    train.add_argument("--separator", default="_",
+                       help="what separates the fields of a file name (default: _)")
+    train.add_argument("--epochs", type=int, default=10, help="default: 10")
+    train.add_argument("--batch-size", type=int, default=32, help="default: 32")
+    train.add_argument("--validation-split", type=float, default=0.1, metavar="F",
+                       help="the fraction of the images held out to validate, drawn with "
+                            "--seed (default: 0.1; 0 for none)")
+    train.add_argument("--no-augment", dest="augment", action="store_false",
+                       help="no random rotation, shift, shear, zoom and flip")
+    train.add_argument("--seed", type=int, default=0,
+                       help="for the split, the shuffling and the augmentation (default: 0)")
+    add_model_options(train)
+    train.set_defaults(run=run_train)
 
     diff = commands.add_parser(
         "diff", help="what changed in the model between two specs (no TensorFlow)",
@@ -148,6 +168,19 @@ def make_parser() -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     schema.set_defaults(run=run_schema)
     return parser
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the commands that build a model and write it."""
+    parser.add_argument("-o", "--output", metavar="OUT.keras",
+                        help="where to write the model (default: NAME.keras, NAME from the "
+                             "spec)")
+    add_set_option(parser)
+    parser.add_argument("--no-weights", dest="load_weights", action="store_false",
+                        help="build backbones with random weights (nothing is downloaded)")
+    parser.add_argument("--max-params", type=int, metavar="N",
+                        help="refuse a model of more than N parameters (it is always refused "
+                             "when its weights would not fit in this machine's memory)")
 
 
 def add_set_option(parser: argparse.ArgumentParser) -> None:
@@ -215,13 +248,22 @@ def is_spec_file(path: str) -> bool:
         return True  # let check report why it cannot be read
 
 
-def run_summary(args) -> int:
+def load_or_report(args):
+    """The checked spec of args.spec (with --set), its warnings printed; None once its
+    diagnostics are printed."""
     try:
         checked = load_checked(args.spec, args.overrides)
     except SpecError as exc:
         print_diagnostics(exc.diagnostics)
-        return INVALID
+        return None
     print_diagnostics(checked.warnings)
+    return checked
+
+
+def run_summary(args) -> int:
+    checked = load_or_report(args)
+    if checked is None:
+        return INVALID
     summary = checked.summary()
     if args.format == "json":
         print(json.dumps(summary, indent=2))
@@ -250,18 +292,10 @@ def format_summary(summary: dict) -> str:
 
 
 def run_build(args) -> int:
-    gc.enable()  # the console script turns it off; Keras' graphs do make garbage cycles
-    try:
-        checked = load_checked(args.spec, args.overrides)
-    except SpecError as exc:
-        print_diagnostics(exc.diagnostics)
+    prepared = prepare_model_command(args)
+    if prepared is None:
         return INVALID
-    print_diagnostics(checked.warnings)
-    output = args.output or f"{checked.name}.keras"
-    if not output.endswith(".keras"):
-        raise UsageError(f"the output file must end in .keras; received '{output}'")
-    if not os.path.isdir(os.path.dirname(os.path.abspath(output))):
-        raise UsageError(f"cannot write '{output}': its folder does not exist")
+    checked, output = prepared
     try:
         model = compile_spec(checked, load_weights=args.load_weights,
                              max_params=args.max_params)
@@ -269,10 +303,7 @@ def run_build(args) -> int:
         print_diagnostics(exc.diagnostics)
         return INVALID
     except BuildError as exc:
-        print(f"graphspec: error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  hint: {exc.hint}", file=sys.stderr)
-        return TROUBLE
+        return print_build_error(exc)
     from .emit import save_model
 
     model.summary()
@@ -282,6 +313,63 @@ def run_build(args) -> int:
         raise UsageError(f"cannot write '{output}': {exc.strerror or exc}") from None
     print(f"wrote {output}")
     return OK
+
+
+def run_train(args) -> int:
+    prepared = prepare_model_command(args)
+    if prepared is None:
+        return INVALID
+    checked, output = prepared
+
+    def report(plan) -> None:
+        found = len(plan.examples.paths)
+        print(f"{found} labelled image(s) in {args.data}: {len(plan.train)} to train on, "
+              f"{len(plan.validation)} to validate", flush=True)
+        if plan.examples.skipped:
+            name, why = plan.examples.skipped[0]
+            print(f"graphspec: warning: skipped {len(plan.examples.skipped)} file(s) in "
+                  f"{args.data}; the first, '{name}': {why}", file=sys.stderr)
+
+    try:
+        train_spec(checked, args.data, args.labels, output=output,
+                   load_weights=args.load_weights, max_params=args.max_params,
+                   epochs=args.epochs, batch_size=args.batch_size,
+                   validation_split=args.validation_split, augment=args.augment,
+                   seed=args.seed, separator=args.separator, verbose=2, report=report)
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics)
+        return INVALID
+    except BuildError as exc:
+        return print_build_error(exc)
+    except OSError as exc:
+        raise UsageError(f"cannot write '{output}': {exc.strerror or exc}") from None
+    print(f"wrote {output}")
+    return OK
+
+
+def prepare_model_command(args):
+    """The checked spec and the output path of `build` and `train`, or None once the
+    spec's diagnostics are printed."""
+    gc.enable()  # the console script turns it off; Keras' graphs do make garbage cycles
+    checked = load_or_report(args)
+    return None if checked is None else (checked, model_output(args.output, checked))
+
+
+def model_output(output: str | None, checked) -> str:
+    """The .keras path a model goes to, checked before any work is done."""
+    output = output or f"{checked.name}.keras"
+    if not output.endswith(".keras"):
+        raise UsageError(f"the output file must end in .keras; received '{output}'")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        raise UsageError(f"cannot write '{output}': its folder does not exist")
+    return output
+
+
+def print_build_error(exc: BuildError) -> int:
+    print(f"graphspec: error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"  hint: {exc.hint}", file=sys.stderr)
+    return TROUBLE
 
 
 def run_schema(args) -> int:

@@ -59,6 +59,11 @@ class BuildError(Exception):
         super().__init__(message if not hint else f"{message}\n  hint: {hint}")
 
 
+class TrainError(BuildError):
+    """Training cannot start: the data folder, the label rules or the training options do
+    not fit the spec (found before TensorFlow is imported)."""
+
+
 def _order(d: Diagnostic) -> tuple:
     return (d.file, d.severity != "error", d.line, d.col, d.code)
 

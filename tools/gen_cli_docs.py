@@ -17,16 +17,18 @@ INTRO = """\
 # graphspec command line
 
 Every command is a thin layer over the Python API (`check_spec`, `compile_spec`,
-`diff_specs`, `plot_spec`, `json_schema`). Only `build` imports TensorFlow; `check`,
-`summary`, `diff`, `show`, `plot` and `schema` never do.
+`train_spec`, `diff_specs`, `plot_spec`, `json_schema`). Only `build` and `train` import
+TensorFlow, and `train` only once its options, data folder and spec have been checked;
+`check`, `summary`, `diff`, `show`, `plot` and `schema` never do.
 
 Exit codes, for every command: `0` success; `1` a spec is invalid (its diagnostics are
 printed to stderr as `file:line:col: severity: message  [code]`, with a `hint:` line where
 one helps); `2` a usage or I/O error (missing file, bad flag, a `--set` that cannot be
-applied, weights that cannot be loaded). Results go to stdout, diagnostics and errors to
+applied, weights that cannot be loaded, a data folder or `--label` that does not fit the
+spec). Results go to stdout, diagnostics and errors to
 stderr. TensorFlow's start-up log noise (oneDNN, absl, CUDA probing) is dropped.
 
-`--set PATH=VALUE` (on `summary`, `build` and `plot`) overrides any field by dotted path before
+`--set PATH=VALUE` (on `summary`, `build`, `train` and `plot`) overrides any field by dotted path before
 the spec is checked; VALUE is read as YAML: `--set nodes.resnet.weights=null`,
 `--set outputs.gender.weight=50`, `--set 'nodes.x.from=[a, b]'`. Missing mappings on the
 path are created. The result is checked like any spec, so a bad value is reported with
