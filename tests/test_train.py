@@ -1,6 +1,12 @@
 """Training from a spec: labels from file names, the tf.data pipeline, the command."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 
@@ -249,6 +255,27 @@ def test_train_command(small, tmp_path, capsys, keras):
     assert main(["train", str(small), "--data", str(tmp_path / "data"), "--label", "age=0",
                  "--label", "gender=1", "-o", str(tmp_path / "m.h5")]) == 2
     assert "must end in .keras" in capsys.readouterr().err
+
+
+def test_ctrl_c_while_training_leaves_no_file(small, tmp_path, keras):
+    write_images(tmp_path / "data", faces(8))
+    out = tmp_path / "out"
+    out.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "graphspec", "train", str(small), "--data",
+         str(tmp_path / "data"), "--label", "age=0", "--label", "gender=1",
+         "--epochs", "100000", "--batch-size", "2", "-o", str(out / "m.keras")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert "8 labelled image(s)" in process.stdout.readline()  # before TensorFlow
+    deadline = time.monotonic() + 120
+    while "Epoch 3/" not in process.stdout.readline():  # training, two epochs done
+        assert process.poll() is None and time.monotonic() < deadline
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "graphspec: interrupted" in err and "Traceback" not in err
+    assert list(out.iterdir()) == []  # neither the model nor a temporary file
 
 
 @pytest.mark.slow
