@@ -99,8 +99,11 @@ def compile_arguments(checked: CheckedSpec, keras) -> dict:
         optimizer = getattr(keras.optimizers, optimizer.type)(**optimizer.arguments())
     arguments = {
         "optimizer": optimizer,
-        "loss": {name: head.loss for name, head in heads.items()},
-        "loss_weights": {name: head.weight for name, head in heads.items()},
+        # every output is named, None where there is no loss: Keras' fit wants a key for
+        # each output, and an output without a loss is not trained
+        "loss": {name: head.loss for name, head in spec.outputs.items()},
+        "loss_weights": {name: head.weight if head.loss else None
+                         for name, head in spec.outputs.items()},
     }
     metrics = {name: list(head.metrics) for name, head in heads.items() if head.metrics}
     if metrics:

@@ -8,10 +8,14 @@ the input pipeline is tf.data with Keras preprocessing layers (docs/training.md)
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
 import re
+import signal
+import threading
+import warnings
 from dataclasses import dataclass, field
 
 from .errors import TrainError, did_you_mean
@@ -76,6 +80,8 @@ class Plan:
     image_shape: tuple[int, int, int]
     rules: list[LabelRule]
     classes: dict[str, int]  # output -> number of classes, for class-index targets
+    single_output: bool  # the model has one output: its targets are not keyed by name
+    untrained: dict[str, tuple]  # outputs without a loss -> their shapes (for placeholders)
     examples: Examples
     train: list[int]
     validation: list[int]
@@ -93,7 +99,10 @@ def plan_training(checked: CheckedSpec, data: str | os.PathLike, labels: list[st
     examples = read_examples(data, rules, options.separator, classes)
     train, validation = split_indices(len(examples.paths), options.validation_split,
                                       options.seed)
-    return Plan(input_name, image_shape, rules, classes, examples, train, validation)
+    untrained = {name: tuple(d or 1 for d in checked.shapes[name])
+                 for name, head in checked.spec.outputs.items() if not head.loss}
+    return Plan(input_name, image_shape, rules, classes, len(checked.spec.outputs) == 1,
+                untrained, examples, train, validation)
 
 
 def _image_input(checked: CheckedSpec) -> tuple[str, tuple[int, int, int]]:
@@ -253,7 +262,8 @@ def augmentation(keras, seed: int):
 
 def make_dataset(plan: Plan, indices: list[int], options: TrainOptions, keras, *,
                  training: bool):
-    """A tf.data pipeline of (image batch, {output: targets}) for the given examples:
+    """A tf.data pipeline of (image batch, {output: targets}) for the given examples
+    (the targets alone when the model has one output):
     decoded, resized to the input's size, augmented when training, scaled to [0, 1]."""
     import numpy as np
     import tensorflow as tf
@@ -273,6 +283,10 @@ def make_dataset(plan: Plan, indices: list[int], options: TrainOptions, keras, *
         image.set_shape((height, width, channels))
         return image
 
+    for name, shape in plan.untrained.items():  # fit wants every output; no loss reads it
+        targets[name] = np.zeros((len(paths), *shape), dtype="float32")
+    if plan.single_output:
+        (targets,) = targets.values()
     dataset = tf.data.Dataset.from_tensor_slices((paths, targets))
     if training:
         dataset = dataset.shuffle(len(paths), seed=options.seed, reshuffle_each_iteration=True)
@@ -295,14 +309,56 @@ def fit(model, plan: Plan, options: TrainOptions, keras, verbose="auto") -> dict
                   if plan.validation else None)
     import tensorflow as tf
 
+    stop = _StopOnCtrlC(keras)
     try:
-        history = model.fit(train, validation_data=validation, epochs=options.epochs,
-                            shuffle=False, verbose=verbose)  # the pipeline shuffles
+        with warnings.catch_warnings(), stop.installed():
+            # outputs without a loss are not trained, as the spec says: no warning about it
+            warnings.filterwarnings("ignore", message="Gradients do not exist for variables")
+            history = model.fit(train, validation_data=validation, epochs=options.epochs,
+                                shuffle=False, verbose=verbose,  # the pipeline shuffles
+                                callbacks=[stop.callback])
     except tf.errors.OpError as exc:  # an unreadable image, found when the pipeline reads it
         raise TrainError(f"training stopped: {_tf_reason(exc.message)}",
                          hint="every image file in the data folder must be a readable "
                               "JPEG, PNG, BMP or GIF") from None
+    if stop.requested:
+        raise KeyboardInterrupt
     return {key: [float(v) for v in values] for key, values in history.history.items()}
+
+
+class _StopOnCtrlC:
+    """Ctrl-C during `fit` stops training after the current batch, and `fit` returns;
+    the caller then sees KeyboardInterrupt. A KeyboardInterrupt raised inside `fit`, while
+    tf.data's threads run, can crash TensorFlow's runtime (SIGABRT: "free(): invalid next
+    size") instead of ending cleanly. A second Ctrl-C interrupts at once."""
+
+    def __init__(self, keras):
+        self.requested = False
+        outer = self
+
+        class Callback(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                if outer.requested:
+                    self.model.stop_training = True
+
+        self.callback = Callback()
+
+    @contextlib.contextmanager
+    def installed(self):
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signal handlers belong to the main thread: Ctrl-C works as usual
+            return
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(signum, frame):
+            self.requested = True
+            signal.signal(signal.SIGINT, previous)
+
+        signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 __all__ = ["Examples", "LabelRule", "Plan", "TrainOptions", "augmentation", "fit",

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import SPECS, cli_in_fresh_process
-from graphspec import TrainError, check_spec, train_spec
+from graphspec import TrainError, check_spec, compile_spec, train_spec
 from graphspec.cli import main
 from graphspec.train import LabelRule, TrainOptions, make_dataset, plan_training, read_examples
 
@@ -255,6 +255,65 @@ def test_train_command(small, tmp_path, capsys, keras):
     assert main(["train", str(small), "--data", str(tmp_path / "data"), "--label", "age=0",
                  "--label", "gender=1", "-o", str(tmp_path / "m.h5")]) == 2
     assert "must end in .keras" in capsys.readouterr().err
+
+
+RACE = """\
+graphspec: 1
+name: race
+inputs:
+  image: {shape: [16, 16, 3]}
+nodes:
+  flat: {type: Flatten, from: image}
+  race: {type: Dense, units: 5, activation: softmax, from: flat}
+outputs:
+  race: {loss: %s, metrics: [accuracy]}
+"""
+
+
+def test_class_index_labels_train_a_softmax_head(tmp_path, keras):
+    spec = tmp_path / "race.yaml"
+    spec.write_text(RACE % "sparse_categorical_crossentropy")
+    names = faces(10)  # field 2 is the race, 0 to 4
+    write_images(tmp_path / "data", names + ["1_0_7_x.png"], size=(16, 16))
+    options = TrainOptions(batch_size=4, validation_split=0, augment=False)
+    plan = plan_training(check_spec(spec), tmp_path / "data", ["race=2"], options)
+    assert plan.classes == {"race": 5}
+    assert dict(plan.examples.skipped) == {
+        "1_0_7_x.png": "field 2 for 'race' is '7', not a class index from 0 to 4"}
+    labels = np.concatenate([y.numpy() for _, y in
+                             make_dataset(plan, plan.train, options, keras, training=False)])
+    assert labels.dtype == np.int32 and labels.shape == (10,)
+    assert labels.tolist() == [int(plan.examples.paths[i].rsplit("/", 1)[1].split("_")[2])
+                               for i in plan.train]
+    _, history = train_spec(spec, tmp_path / "data", ["race=2"], epochs=1, batch_size=4,
+                            verbose=0)
+    assert np.isfinite(history["loss"][0]) and "accuracy" in history
+
+
+def test_a_wide_output_needs_a_class_index_loss(tmp_path):
+    spec = tmp_path / "race.yaml"
+    spec.write_text(RACE % "categorical_crossentropy")
+    with pytest.raises(TrainError, match="output 'race' has shape \\[5\\]; a label from a "
+                                         "file name is one number"):
+        plan_training(check_spec(spec), tmp_path, ["race=2"], TrainOptions())
+
+
+def test_an_output_without_a_loss_is_left_untrained(small, tmp_path, keras):
+    small.write_text(SMALL.replace(
+        "  gender: {loss: binary_crossentropy, metrics: [accuracy], weight: 99}",
+        "  gender: {}"))
+    write_images(tmp_path / "data", faces(8))
+    keras.utils.set_random_seed(1)
+    initial = compile_spec(small)
+    keras.utils.set_random_seed(1)
+    out = tmp_path / "m.keras"
+    model, history = train_spec(small, tmp_path / "data", ["age=0"], output=out, epochs=2,
+                                batch_size=4, verbose=0)
+    assert sorted(history) == ["age_mae", "loss", "val_age_mae", "val_loss"]
+    for name, trained in (("gender", False), ("age", True)):
+        before, after = initial.get_layer(name).get_weights(), model.get_layer(name).get_weights()
+        assert any(not np.array_equal(a, b) for a, b in zip(before, after)) is trained, name
+    assert keras.saving.load_model(out).count_params() == model.count_params()
 
 
 def test_ctrl_c_while_training_leaves_no_file(small, tmp_path, keras):
