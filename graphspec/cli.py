@@ -413,7 +413,9 @@ def run_diff(args) -> int:
         if args.plot:
             from .render import plot_diff
 
-            write_plot(lambda: plot_diff(result, args.plot, rankdir=args.rankdir), args.plot)
+            data = write_plot(lambda: plot_diff(result, args.plot, rankdir=args.rankdir),
+                              args.plot)
+            warn_if_mermaid_too_large(data, args.plot)
         print(renderers[args.format](result))
         return _diff_status(result, args.fail_on)
     try:
@@ -486,30 +488,48 @@ def run_plot(args) -> int:
     print_diagnostics(checked.warnings)
     if args.output is None:
         if args.format == "mermaid":
-            sys.stdout.write(spec_to_mermaid(checked, args.rankdir))
+            text = spec_to_mermaid(checked, args.rankdir)
+            sys.stdout.write(text)
+            warn_if_mermaid_too_large(text)
         elif args.format == "dot":
             sys.stdout.write(spec_to_dot(checked, args.rankdir).to_string())
         else:
             raise UsageError("plot writes .svg, .png and .pdf to a file: give -o FILE, or "
                              "--format dot or --format mermaid to print to stdout")
         return OK
-    write_plot(lambda: plot_spec(checked, args.output, rankdir=args.rankdir,
-                                 format=args.format), args.output)
+    data = write_plot(lambda: plot_spec(checked, args.output, rankdir=args.rankdir,
+                                        format=args.format), args.output)
     print(f"wrote {args.output}")
+    warn_if_mermaid_too_large(data, args.format or args.output)
     return OK
 
 
-def write_plot(draw, path: str) -> None:
-    """Run `draw`, its problems (no Graphviz, an unknown extension, a file that cannot be
-    written) turned into usage errors: exit 2, and the file is left as it was."""
+def write_plot(draw, path: str) -> bytes:
+    """Run `draw` and return what it wrote, its problems (no Graphviz, an unknown
+    extension, a file that cannot be written) turned into usage errors: exit 2, and the
+    file is left as it was."""
     from .render import GraphvizFailed, GraphvizNotFound
 
     try:
-        draw()
+        return draw()
     except (GraphvizNotFound, GraphvizFailed, ValueError) as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"cannot write '{path}': {exc.strerror or exc}") from None
+
+
+def warn_if_mermaid_too_large(data: str | bytes, fmt_or_path: str = "mermaid") -> None:
+    """A warning when a Mermaid drawing is past what Mermaid draws with its default
+    limits (as on GitHub); `fmt_or_path` says whether `data` is Mermaid at all."""
+    from .render import format_for, mermaid_too_large
+
+    if fmt_or_path != "mermaid" and format_for(fmt_or_path) != "mermaid":
+        return
+    problem = mermaid_too_large(data if isinstance(data, str) else data.decode())
+    if problem:
+        print(f"graphspec: warning: Mermaid will not draw this with its default limits, "
+              f"as on GitHub: {problem}. Draw it as .svg (Graphviz) instead.",
+              file=sys.stderr)
 
 
 def run_show(args) -> int:

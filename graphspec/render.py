@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -399,6 +400,27 @@ def drawing_to_mermaid(drawing: Drawing, rankdir: str = "TB") -> str:
     return "\n".join(lines) + "\n"
 
 
+# Mermaid refuses to draw larger diagrams unless the page drawing them raises its
+# `maxEdges` and `maxTextSize` settings, which GitHub, GitLab and mermaid.live leave as
+# they are (checked with Mermaid 11's parser: tools/mermaid_check).
+MERMAID_MAX_LINKS = 500
+MERMAID_MAX_TEXT = 50_000
+_MERMAID_LINK = re.compile(r"^  n\d+ (-->|-\.->) n\d+$", re.MULTILINE)
+
+
+def mermaid_too_large(text: str) -> str | None:
+    """Why Mermaid, with its default limits, will not draw this output of
+    `drawing_to_mermaid`; None when it will."""
+    links = len(_MERMAID_LINK.findall(text))
+    if links >= MERMAID_MAX_LINKS:
+        return (f"{links:,} links; Mermaid draws fewer than {MERMAID_MAX_LINKS} unless the "
+                "page raises its maxEdges")
+    if len(text) > MERMAID_MAX_TEXT:
+        return (f"{len(text):,} characters; Mermaid draws at most {MERMAID_MAX_TEXT:,} "
+                "unless the page raises its maxTextSize")
+    return None
+
+
 def _mermaid_text(text: str) -> str:
     """Text inside a quoted Mermaid label: Mermaid's own entity codes for the characters
     that would end the label or be read as markup."""
@@ -411,23 +433,29 @@ def diff_to_markdown(spec_diff: SpecDiff, rankdir: str = "TB") -> str:
     text = render_markdown(spec_diff)
     if not spec_diff.has_changes:
         return text
-    return f"{text}\n```mermaid\n{diff_to_mermaid(spec_diff, rankdir)}```\n"
+    drawing = diff_to_mermaid(spec_diff, rankdir)
+    too_large = mermaid_too_large(drawing)
+    if too_large:  # a block GitHub cannot draw helps nobody: say how to get the drawing
+        return (f"{text}\n_No drawing: the Mermaid diagram would have {too_large}. "
+                "`graphspec diff OLD NEW --plot diff.svg` draws it with Graphviz._\n")
+    return f"{text}\n```mermaid\n{drawing}```\n"
 
 
 # --- writing files ----------------------------------------------------------------------
 
 def plot_spec(spec: SpecSource, path: str | os.PathLike, rankdir: str = "TB",
-              format: str | None = None) -> None:
+              format: str | None = None) -> bytes:
     """Draw a spec into `path`, atomically; the format comes from the extension (.svg,
-    .png, .pdf, .dot, .mmd) unless given. Raises SpecError for an invalid spec,
-    GraphvizNotFound when the format needs Graphviz and it is not installed."""
-    _write(spec_drawing(check_spec(spec)), path, rankdir, format)
+    .png, .pdf, .dot, .mmd) unless given. Returns the bytes written. Raises SpecError for
+    an invalid spec, GraphvizNotFound when the format needs Graphviz and it is not
+    installed."""
+    return _write(spec_drawing(check_spec(spec)), path, rankdir, format)
 
 
 def plot_diff(spec_diff: SpecDiff, path: str | os.PathLike, rankdir: str = "TB",
-              format: str | None = None) -> None:
+              format: str | None = None) -> bytes:
     """Draw the union of a diff's two graphs into `path`, as `plot_spec` does."""
-    _write(diff_drawing(spec_diff), path, rankdir, format)
+    return _write(diff_drawing(spec_diff), path, rankdir, format)
 
 
 def format_for(path: str | os.PathLike) -> str:
@@ -465,8 +493,9 @@ def run_graphviz(source: str, fmt: str) -> bytes:
     return result.stdout
 
 
-def _write(drawing: Drawing, path, rankdir: str, fmt: str | None) -> None:
+def _write(drawing: Drawing, path, rankdir: str, fmt: str | None) -> bytes:
     data = render(drawing, fmt or format_for(path), rankdir)  # before the file is touched
     with atomic_path(path) as tmp:
         Path(tmp).write_bytes(data)
+    return data
 

@@ -2,6 +2,7 @@
 Mermaid without Graphviz; the missing-Graphviz error; the committed docs images."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -12,8 +13,8 @@ from conftest import (ROOT, SPECS, cli_in_fresh_process, needs_graphviz, spec_wi
                       svg_edges)
 from graphspec import SpecError, check_spec
 from graphspec.cli import main
-from graphspec.render import (KIND_STYLE, GraphvizNotFound, plot_spec, run_graphviz,
-                              spec_to_dot, spec_to_mermaid)
+from graphspec.render import (KIND_STYLE, GraphvizNotFound, mermaid_too_large, plot_spec,
+                              run_graphviz, spec_to_dot, spec_to_mermaid)
 
 sys.path.insert(0, str(ROOT / "tools"))
 import gen_docs_images  # noqa: E402
@@ -209,3 +210,54 @@ def test_readme_shows_the_docs_images():
     readme = (ROOT / "README.md").read_text()
     for name in gen_docs_images.NAMES:
         assert f"(docs/images/{name}.svg)" in readme
+
+
+def _generated(tmp_path, nodes: int, name: str = "big.yaml"):
+    sys.path.insert(0, str(ROOT))
+    from bench.gen_spec import make_spec
+
+    path = tmp_path / name
+    path.write_text(make_spec(nodes))
+    return path
+
+
+def test_mermaid_limits_are_mermaid_defaults():
+    # Mermaid 11 refuses the 500th link (maxEdges) and draws an error instead of a text
+    # over 50,000 characters (maxTextSize), unless the page raises them; GitHub does not.
+    def flowchart(links: int, padding: int = 0) -> str:
+        return "flowchart TB\n" + "".join(f"  n{i} --> n{i + 1}\n" for i in range(links)) \
+            + "%%" + "x" * padding + "\n"
+
+    assert mermaid_too_large(flowchart(499)) is None
+    assert mermaid_too_large(flowchart(500)).startswith("500 links")
+    short = flowchart(3)
+    assert mermaid_too_large(flowchart(3, 50_000 - len(short))) is None
+    assert "characters" in mermaid_too_large(flowchart(3, 50_001 - len(short)))
+
+
+def test_a_mermaid_drawing_too_large_for_mermaid_is_written_with_a_warning(tmp_path, capsys):
+    spec = _generated(tmp_path, 430)  # about 61,000 characters, under 500 links
+    out = tmp_path / "big.mmd"
+    assert main(["plot", str(spec), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "Mermaid will not draw this" in err and "characters" in err and ".svg" in err
+    assert out.read_text().startswith("---\ntitle:")
+    assert main(["plot", str(spec), "-o", str(tmp_path / "big.dot")]) == 0
+    assert main(["plot", str(SPECS / "age_gender.yaml"), "-o", str(tmp_path / "a.mmd")]) == 0
+    assert "warning" not in capsys.readouterr().err  # DOT has no such limit; small is fine
+
+
+def test_markdown_diff_leaves_out_a_drawing_mermaid_would_refuse(tmp_path, capsys):
+    old = _generated(tmp_path, 1000, "old.yaml")
+    new = tmp_path / "new.yaml"
+    new.write_text(old.read_text().replace("b10_a1: {type: Dense, units: 32,",
+                                           "b10_a1: {type: Dense, units: 48,", 1))
+    plot = tmp_path / "diff.mmd"
+    assert main(["diff", str(old), str(new), "--format", "markdown", "--mermaid",
+                 "--plot", str(plot)]) == 1
+    captured = capsys.readouterr()
+    assert "```mermaid" not in captured.out
+    assert re.search(r"_No drawing: the Mermaid diagram would have [\d,]+ links; Mermaid draws "
+                     r"fewer than 500", captured.out)
+    assert "--plot diff.svg" in captured.out
+    assert "Mermaid will not draw this" in captured.err and plot.is_file()
