@@ -145,6 +145,9 @@ def _rules(checked: CheckedSpec, rules: list[LabelRule]) -> list[LabelRule]:
     for rule in rules:
         shape = checked.shapes[rule.output]
         loss = heads[rule.output].loss
+        if loss in CLASS_LOSSES and (len(shape) != 1 or shape[0] is None):
+            raise TrainError(f"output '{rule.output}' has shape {list(shape)}; a class index "
+                             "needs an output of shape [number of classes]")
         if loss not in CLASS_LOSSES and tuple(shape) != (1,):
             raise TrainError(f"output '{rule.output}' has shape {list(shape)}; a label from a "
                              "file name is one number, which fits an output of shape [1], or "

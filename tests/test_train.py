@@ -316,6 +316,16 @@ def test_an_output_without_a_loss_is_left_untrained(small, tmp_path, keras):
     assert keras.saving.load_model(out).count_params() == model.count_params()
 
 
+def test_a_class_index_needs_a_known_number_of_classes(tmp_path):
+    spec = tmp_path / "race.yaml"
+    spec.write_text((RACE % "sparse_categorical_crossentropy").replace(
+        "  race: {type: Dense, units: 5, activation: softmax, from: flat}",
+        "  race: {type: Activation, activation: softmax, from: image}"))
+    with pytest.raises(TrainError, match="output 'race' has shape \\[16, 16, 3\\]; a class "
+                                         "index needs"):
+        plan_training(check_spec(spec), tmp_path, ["race=2"], TrainOptions())
+
+
 def test_ctrl_c_while_training_leaves_no_file(small, tmp_path, keras):
     write_images(tmp_path / "data", faces(8))
     out = tmp_path / "out"
