@@ -411,11 +411,11 @@ def run_diff(args) -> int:
             print_diagnostics(exc.diagnostics)
             return TROUBLE
         if args.plot:
-            from .render import plot_diff
+            from .render import format_for, plot_diff
 
             data = write_plot(lambda: plot_diff(result, args.plot, rankdir=args.rankdir),
                               args.plot)
-            warn_if_mermaid_too_large(data, args.plot)
+            warn_if_mermaid_too_large(data, format_for(args.plot))
         print(renderers[args.format](result))
         return _diff_status(result, args.fail_on)
     try:
@@ -478,7 +478,7 @@ def render_git_report(reports, fmt: str, renderers) -> str:
 
 
 def run_plot(args) -> int:
-    from .render import plot_spec, spec_to_dot, spec_to_mermaid
+    from .render import format_for, plot_spec, spec_to_dot, spec_to_mermaid
 
     try:
         checked = load_checked(args.spec, args.overrides)
@@ -500,7 +500,7 @@ def run_plot(args) -> int:
     data = write_plot(lambda: plot_spec(checked, args.output, rankdir=args.rankdir,
                                         format=args.format), args.output)
     print(f"wrote {args.output}")
-    warn_if_mermaid_too_large(data, args.format or args.output)
+    warn_if_mermaid_too_large(data, args.format or format_for(args.output))
     return OK
 
 
@@ -518,12 +518,12 @@ def write_plot(draw, path: str) -> bytes:
         raise UsageError(f"cannot write '{path}': {exc.strerror or exc}") from None
 
 
-def warn_if_mermaid_too_large(data: str | bytes, fmt_or_path: str = "mermaid") -> None:
-    """A warning when a Mermaid drawing is past what Mermaid draws with its default
-    limits (as on GitHub); `fmt_or_path` says whether `data` is Mermaid at all."""
-    from .render import format_for, mermaid_too_large
+def warn_if_mermaid_too_large(data: str | bytes, fmt: str = "mermaid") -> None:
+    """A warning when a drawing in format `fmt` is Mermaid past what Mermaid draws with
+    its default limits (as on GitHub)."""
+    from .render import mermaid_too_large
 
-    if fmt_or_path != "mermaid" and format_for(fmt_or_path) != "mermaid":
+    if fmt != "mermaid":
         return
     problem = mermaid_too_large(data if isinstance(data, str) else data.decode())
     if problem:
