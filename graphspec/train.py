@@ -169,8 +169,11 @@ def read_examples(folder: str | os.PathLike, rules: list[LabelRule], separator: 
     if not os.path.isdir(folder):
         raise TrainError(f"data folder '{folder}' does not exist")
     examples = Examples(targets={r.output: [] for r in rules})
-    names = sorted(n for n in os.listdir(folder)
-                   if n.lower().endswith(IMAGE_SUFFIXES)
+    try:
+        listed = os.listdir(folder)
+    except OSError as exc:  # not the output's problem: the CLI's OSError means writing
+        raise TrainError(f"cannot read data folder '{folder}': {exc.strerror or exc}") from None
+    names = sorted(n for n in listed if n.lower().endswith(IMAGE_SUFFIXES)
                    and os.path.isfile(os.path.join(folder, n)))
     if not names:
         raise TrainError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in '{folder}'")
@@ -296,12 +299,12 @@ def make_dataset(plan: Plan, indices: list[int], options: TrainOptions, keras, *
     dataset = dataset.map(lambda p, y: (load(p), y), num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.batch(options.batch_size)
     rescale = keras.layers.Rescaling(1 / 255)
-    if training and options.augment:
-        augment = augmentation(keras, options.seed)
-        dataset = dataset.map(lambda x, y: (rescale(augment(x, training=True)), y),
-                              num_parallel_calls=tf.data.AUTOTUNE)
-    else:
-        dataset = dataset.map(lambda x, y: (rescale(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    augment = augmentation(keras, options.seed) if training and options.augment else None
+
+    def prepare(images, y):
+        return rescale(augment(images, training=True) if augment else images), y
+
+    dataset = dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

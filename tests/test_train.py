@@ -103,6 +103,19 @@ def test_folder_problems_are_clear_errors(tmp_path):
         read_examples(tmp_path, rules)
 
 
+def test_an_unreadable_data_folder_is_a_train_error(tmp_path, monkeypatch, small, capsys):
+    def refuse(path):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("graphspec.train.os.listdir", refuse)
+    with pytest.raises(TrainError, match="cannot read data folder '.*': Permission denied"):
+        read_examples(tmp_path, [LabelRule("age", 0)])
+    assert main(["train", str(small), "--data", str(tmp_path), "--label", "age=0",
+                 "--label", "gender=1", "-o", str(tmp_path / "m.keras")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read data folder" in err and "cannot write" not in err
+
+
 @pytest.mark.parametrize("labels, message", [
     (["age=0"], "no label for output 'gender'"),
     (["age=0", "gendr=1"], "'gendr', which is not an output"),
