@@ -402,7 +402,9 @@ def drawing_to_mermaid(drawing: Drawing, rankdir: str = "TB") -> str:
 
 # Mermaid refuses to draw larger diagrams unless the page drawing them raises its
 # `maxEdges` and `maxTextSize` settings, which GitHub, GitLab and mermaid.live leave as
-# they are (checked with Mermaid 11's parser: tools/mermaid_check).
+# they are. In Mermaid 11 the parser refuses the 500th link (seen with tools/mermaid_check)
+# and the renderer draws an error instead of a text over 50,000 characters (its source;
+# it counts without the front matter, so counting all of it here errs on the safe side).
 MERMAID_MAX_LINKS = 500
 MERMAID_MAX_TEXT = 50_000
 _MERMAID_LINK = re.compile(r"^  n\d+ (-->|-\.->) n\d+$", re.MULTILINE)
